@@ -1,0 +1,354 @@
+// Package certs is the federation's trust: a CA, one Ed25519 signing key and
+// X.509 certificate per agency, and the roster of members and agreements.
+//
+// Init writes a development federation into a folder; Load reads one back
+// and refuses anything whose chain, validity dates or identity do not check
+// out, so that the rest of the system only ever sees verified public keys.
+//
+// Layout of a federation folder:
+//
+//	ca.crt                       the federation CA certificate (PEM)
+//	ca.key                       the CA's private key (PEM, 0600)
+//	roster.json                  members, agreements, revocations
+//	agencies/<id>/cert.pem       the agency's certificate, issued by the CA
+//	agencies/<id>/key.pem        the agency's private key (PEM, 0600)
+package certs
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fedmatch/fedmatch"
+)
+
+// File names inside a federation folder.
+const (
+	CACertFile  = "ca.crt"
+	CAKeyFile   = "ca.key"
+	RosterFile  = "roster.json"
+	AgenciesDir = "agencies"
+	CertFile    = "cert.pem"
+	KeyFile     = "key.pem"
+)
+
+// AgencyURI is the URI SAN that names an agency in its certificate.
+func AgencyURI(id fedmatch.AgencyID) string { return "urn:fedmatch:agency:" + string(id) }
+
+// InitOptions configures Init.
+type InitOptions struct {
+	Roster   fedmatch.Roster
+	Now      time.Time     // start of validity; zero means time.Now()
+	Validity time.Duration // agency certificates; the CA gets twice as long
+}
+
+// DefaultValidity is how long development certificates are valid.
+const DefaultValidity = 365 * 24 * time.Hour
+
+// Init creates a federation in dir: a CA, a key and certificate per roster
+// member, and the roster file. It refuses to overwrite an existing
+// federation. Errors: Invalid, Exists, Internal.
+func Init(dir string, opts InitOptions) error {
+	const op = "certs.Init"
+	r := opts.Roster
+	if err := r.Validate(); err != nil {
+		return fedmatch.E(op, fedmatch.Invalid, "%w", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, RosterFile)); err == nil {
+		return fedmatch.E(op, fedmatch.Exists, "%s already holds a federation", dir)
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	validity := opts.Validity
+	if validity <= 0 {
+		validity = DefaultValidity
+	}
+	if err := os.MkdirAll(filepath.Join(dir, AgenciesDir), 0o755); err != nil {
+		return fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+
+	caPub, caKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: "fedmatch federation CA " + r.Federation, Organization: []string{"fedmatch " + r.Federation}},
+		NotBefore:             now.Add(-time.Minute),
+		NotAfter:              now.Add(2 * validity),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		MaxPathLenZero:        true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caPub, caKey)
+	if err != nil {
+		return fedmatch.E(op, fedmatch.Internal, "create CA certificate: %w", err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	if err := writePEM(filepath.Join(dir, CACertFile), "CERTIFICATE", caDER, 0o644); err != nil {
+		return fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	if err := writeKey(filepath.Join(dir, CAKeyFile), caKey); err != nil {
+		return fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+
+	for _, m := range r.Members {
+		if err := issueAgency(dir, m, ca, caKey, now, validity); err != nil {
+			return fedmatch.E(op, fedmatch.Internal, "agency %s: %w", m.ID, err)
+		}
+	}
+	b, err := json.MarshalIndent(&r, "", "  ")
+	if err != nil {
+		return fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	// The roster is written last: its presence marks a complete federation.
+	if err := writeFile(filepath.Join(dir, RosterFile), append(b, '\n'), 0o644); err != nil {
+		return fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	return nil
+}
+
+func issueAgency(dir string, m fedmatch.Member, ca *x509.Certificate, caKey ed25519.PrivateKey, now time.Time, validity time.Duration) error {
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	u, err := url.Parse(AgencyURI(m.ID))
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: string(m.ID), Organization: []string{m.Name}},
+		URIs:         []*url.URL{u},
+		NotBefore:    now.Add(-time.Minute),
+		NotAfter:     now.Add(validity),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, pub, caKey)
+	if err != nil {
+		return err
+	}
+	adir := filepath.Join(dir, AgenciesDir, string(m.ID))
+	if err := os.MkdirAll(adir, 0o755); err != nil {
+		return err
+	}
+	if err := writePEM(filepath.Join(adir, CertFile), "CERTIFICATE", der, 0o644); err != nil {
+		return err
+	}
+	return writeKey(filepath.Join(adir, KeyFile), key)
+}
+
+func serial() *big.Int {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return n
+}
+
+func writeKey(path string, key ed25519.PrivateKey) error {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return err
+	}
+	return writePEM(path, "PRIVATE KEY", der, 0o600)
+}
+
+func writePEM(path, typ string, der []byte, mode os.FileMode) error {
+	return writeFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), mode)
+}
+
+// writeFile writes durably: a temporary file, fsynced, renamed into place.
+func writeFile(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Trust is a loaded, verified federation: the roster and each active
+// member's certified public key. It is immutable; reload to see changes.
+type Trust struct {
+	roster fedmatch.Roster
+	ca     *x509.Certificate
+	keys   map[fedmatch.AgencyID]ed25519.PublicKey
+	certs  map[fedmatch.AgencyID]*x509.Certificate
+}
+
+// Load reads the federation in dir and verifies, for every member, that its
+// certificate chains to the CA, is valid at now and names the member.
+// Errors: Invalid (anything that does not verify), NotFound.
+func Load(dir string, now time.Time) (*Trust, error) {
+	const op = "certs.Load"
+	caDER, err := readPEM(filepath.Join(dir, CACertFile), "CERTIFICATE")
+	if err != nil {
+		return nil, wrapRead(op, err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%s: %w", CACertFile, err)
+	}
+	if !ca.IsCA || ca.PublicKeyAlgorithm != x509.Ed25519 {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%s is not an Ed25519 CA certificate", CACertFile)
+	}
+	if now.Before(ca.NotBefore) || now.After(ca.NotAfter) {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "CA certificate valid %s to %s, not at %s",
+			ca.NotBefore.Format(time.RFC3339), ca.NotAfter.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	rb, err := os.ReadFile(filepath.Join(dir, RosterFile))
+	if err != nil {
+		return nil, wrapRead(op, err)
+	}
+	t := &Trust{ca: ca, keys: map[fedmatch.AgencyID]ed25519.PublicKey{}, certs: map[fedmatch.AgencyID]*x509.Certificate{}}
+	if err := json.Unmarshal(rb, &t.roster); err != nil {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%s: %w", RosterFile, err)
+	}
+	if err := t.roster.Validate(); err != nil {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
+	}
+	for _, m := range t.roster.Members {
+		der, err := readPEM(filepath.Join(dir, AgenciesDir, string(m.ID), CertFile), "CERTIFICATE")
+		if err != nil {
+			return nil, wrapRead(op, err)
+		}
+		cert, err := VerifyAgencyCert(der, ca, m.ID, now)
+		if err != nil {
+			return nil, fedmatch.Wrap(op, fedmatch.Invalid, err)
+		}
+		t.certs[m.ID] = cert
+		t.keys[m.ID] = cert.PublicKey.(ed25519.PublicKey)
+	}
+	return t, nil
+}
+
+// VerifyAgencyCert parses der and checks that it chains to ca, is valid at
+// now, carries an Ed25519 key and names agency id. Errors: Invalid.
+func VerifyAgencyCert(der []byte, ca *x509.Certificate, id fedmatch.AgencyID, now time.Time) (*x509.Certificate, error) {
+	const op = "certs.VerifyAgencyCert"
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "agency %s: %w", id, err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "agency %s certificate: %w", id, err)
+	}
+	if _, ok := cert.PublicKey.(ed25519.PublicKey); !ok {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "agency %s certificate key is %s, not Ed25519", id, cert.PublicKeyAlgorithm)
+	}
+	named := cert.Subject.CommonName == string(id)
+	for _, u := range cert.URIs {
+		if u.String() != AgencyURI(id) {
+			named = false
+		}
+	}
+	if !named || len(cert.URIs) != 1 {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "certificate names %q, not agency %s", cert.Subject.CommonName, id)
+	}
+	return cert, nil
+}
+
+// Roster returns the federation's roster. Callers must not modify it.
+func (t *Trust) Roster() *fedmatch.Roster { return &t.roster }
+
+// CA returns the federation CA certificate.
+func (t *Trust) CA() *x509.Certificate { return t.ca }
+
+// PublicKey returns the certified signing key of an active member.
+// Errors: UnknownAgency (not a member, or revoked).
+func (t *Trust) PublicKey(id fedmatch.AgencyID) (ed25519.PublicKey, error) {
+	const op = "certs.PublicKey"
+	if !t.roster.Active(id) {
+		if t.roster.Member(id) != nil {
+			return nil, fedmatch.E(op, fedmatch.UnknownAgency, "agency %q is revoked", id)
+		}
+		return nil, fedmatch.E(op, fedmatch.UnknownAgency, "agency %q is not a member of federation %q", id, t.roster.Federation)
+	}
+	return t.keys[id], nil
+}
+
+// LoadKey reads agency id's private signing key from the federation in dir
+// and checks it is the key its certificate certifies. Errors: NotFound,
+// Invalid.
+func LoadKey(dir string, id fedmatch.AgencyID, t *Trust) (ed25519.PrivateKey, error) {
+	const op = "certs.LoadKey"
+	path := filepath.Join(dir, AgenciesDir, string(id), KeyFile)
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%s is readable by others (mode %v); chmod 600 it", path, fi.Mode().Perm())
+	}
+	der, err := readPEM(path, "PRIVATE KEY")
+	if err != nil {
+		return nil, wrapRead(op, err)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%s: %w", path, err)
+	}
+	key, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%s is not an Ed25519 key", path)
+	}
+	if t != nil {
+		cert, ok := t.certs[id]
+		if !ok {
+			return nil, fedmatch.E(op, fedmatch.UnknownAgency, "agency %q is not in the roster", id)
+		}
+		if !key.Public().(ed25519.PublicKey).Equal(cert.PublicKey) {
+			return nil, fedmatch.E(op, fedmatch.Invalid, "%s does not match agency %s's certificate", path, id)
+		}
+	}
+	return key, nil
+}
+
+func readPEM(path, typ string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != typ {
+		return nil, fmt.Errorf("%s: no PEM %s block", path, typ)
+	}
+	return blk.Bytes, nil
+}
+
+func wrapRead(op string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fedmatch.E(op, fedmatch.NotFound, "%w", err)
+	}
+	return fedmatch.E(op, fedmatch.Invalid, "%w", err)
+}

@@ -1,0 +1,283 @@
+package fedmatch
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// AgencyID names a member of the federation: lowercase letters, digits and
+// hyphens, such as "gb-home-office". It appears in certificates, the roster,
+// NATS subjects and policy package names.
+type AgencyID string
+
+// Validate checks the id's syntax.
+func (a AgencyID) Validate() error {
+	s := string(a)
+	if len(s) < 2 || len(s) > 64 {
+		return fmt.Errorf("agency id %q must be 2 to 64 characters", s)
+	}
+	for i, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' && i > 0 && i < len(s)-1
+		if !ok {
+			return fmt.Errorf("agency id %q may hold only a-z, 0-9 and inner hyphens", s)
+		}
+	}
+	return nil
+}
+
+// PolicyName is the id as a Rego identifier: hyphens become underscores, so
+// that "gb-home-office" is package fedmatch.agencies.gb_home_office.
+func (a AgencyID) PolicyName() string { return strings.ReplaceAll(string(a), "-", "_") }
+
+// Purpose is why a query is made. Agreements list the purposes they cover.
+type Purpose string
+
+// The purposes of the federation's vocabulary.
+const (
+	BorderAdmission        Purpose = "border-admission"
+	VisaApplication        Purpose = "visa-application"
+	AsylumDetermination    Purpose = "asylum-determination"
+	ImmigrationEnforcement Purpose = "immigration-enforcement"
+	CounterTerrorism       Purpose = "counter-terrorism"
+)
+
+// Purposes lists every known purpose.
+func Purposes() []Purpose {
+	return []Purpose{BorderAdmission, VisaApplication, AsylumDetermination, ImmigrationEnforcement, CounterTerrorism}
+}
+
+// Known reports whether p is in the vocabulary.
+func (p Purpose) Known() bool { return slices.Contains(Purposes(), p) }
+
+// Category is the kind of record an agency holds.
+type Category string
+
+// The categories of the federation's vocabulary.
+const (
+	ImmigrationOffender Category = "immigration-offender"
+	FailedAsylumSeeker  Category = "failed-asylum-seeker"
+	FalseDocument       Category = "false-document"
+	TravellerOfInterest Category = "traveller-of-interest"
+	ArrestBiometrics    Category = "arrest-biometrics"
+)
+
+// Categories lists every known category.
+func Categories() []Category {
+	return []Category{ImmigrationOffender, FailedAsylumSeeker, FalseDocument, TravellerOfInterest, ArrestBiometrics}
+}
+
+// Known reports whether c is in the vocabulary.
+func (c Category) Known() bool { return slices.Contains(Categories(), c) }
+
+// Record flags with a meaning the core knows. Others may be used by policy.
+const (
+	FlagJuvenile         = "juvenile"
+	FlagNoForeignSharing = "no-foreign-sharing"
+	FlagCharged          = "charged"
+	FlagNoFurtherAction  = "no-further-action"
+	FlagNationalSecurity = "national-security"
+)
+
+// Document is an identity or travel document on a record or in a probe.
+type Document struct {
+	Type         string `json:"type,omitempty"` // "passport", "id-card", "visa", ...
+	Number       string `json:"number"`
+	IssuingState string `json:"issuing_state"` // ICAO 9303 three-letter code
+	Expiry       Date   `json:"expiry,omitempty"`
+	Status       string `json:"status,omitempty"` // "", "lost", "stolen", "fraudulent"
+}
+
+// Record is one entry in an agency's own database. It never leaves the node:
+// only the fields a policy allows are copied into a Hit.
+type Record struct {
+	ID              string     `json:"id"` // internal; never disclosed
+	Category        Category   `json:"category"`
+	CollectedAt     Date       `json:"collected_at"`
+	RetentionUntil  Date       `json:"retention_until"`
+	ExtendedUntil   Date       `json:"extended_until,omitempty"`
+	ExtensionReason string     `json:"extension_reason,omitempty"`
+	Flags           []string   `json:"flags,omitempty"`
+	Surname         string     `json:"surname,omitempty"`
+	GivenNames      string     `json:"given_names,omitempty"`
+	Aliases         []string   `json:"aliases,omitempty"`
+	DateOfBirth     Date       `json:"date_of_birth,omitempty"`
+	Sex             string     `json:"sex,omitempty"`
+	Nationalities   []string   `json:"nationalities,omitempty"`
+	PlaceOfBirth    string     `json:"place_of_birth,omitempty"`
+	Address         string     `json:"address,omitempty"`
+	Documents       []Document `json:"documents,omitempty"`
+}
+
+// DisclosableFields lists the record fields a policy may name for
+// disclosure, in output order. "id" is never among them.
+func DisclosableFields() []string {
+	return []string{"category", "surname", "given_names", "aliases", "date_of_birth", "sex",
+		"nationalities", "place_of_birth", "address", "documents", "collected_at", "flags"}
+}
+
+// Validate checks what the core relies on: an id, a known category, full
+// collection and retention dates in order, well-formed dates and documents.
+func (r *Record) Validate() error {
+	switch {
+	case strings.TrimSpace(r.ID) == "":
+		return fmt.Errorf("id is required")
+	case !r.Category.Known():
+		return fmt.Errorf("category %q is not one of %v", r.Category, Categories())
+	case !r.CollectedAt.Full():
+		return fmt.Errorf("collected_at must be a full date YYYY-MM-DD")
+	case !r.RetentionUntil.Full():
+		return fmt.Errorf("retention_until must be a full date YYYY-MM-DD")
+	case r.RetentionUntil < r.CollectedAt:
+		return fmt.Errorf("retention_until %s is before collected_at %s", r.RetentionUntil, r.CollectedAt)
+	case r.ExtendedUntil != "" && !r.ExtendedUntil.Full():
+		return fmt.Errorf("extended_until must be a full date YYYY-MM-DD")
+	case r.ExtendedUntil != "" && r.ExtendedUntil < r.RetentionUntil:
+		return fmt.Errorf("extended_until %s is before retention_until %s", r.ExtendedUntil, r.RetentionUntil)
+	case r.ExtendedUntil != "" && strings.TrimSpace(r.ExtensionReason) == "":
+		return fmt.Errorf("extended_until needs an extension_reason")
+	case strings.TrimSpace(r.Surname) == "" && len(r.Documents) == 0:
+		return fmt.Errorf("a record needs a surname or a document")
+	}
+	for _, d := range []Date{r.DateOfBirth} {
+		if err := d.Validate(); err != nil {
+			return err
+		}
+	}
+	for i, d := range r.Documents {
+		if strings.TrimSpace(d.Number) == "" || strings.TrimSpace(d.IssuingState) == "" {
+			return fmt.Errorf("documents[%d] needs number and issuing_state", i)
+		}
+		if err := d.Expiry.Validate(); err != nil {
+			return fmt.Errorf("documents[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// RetainedUntil is the last day the record may be used: the extension if
+// one was recorded, else the retention date.
+func (r *Record) RetainedUntil() Date {
+	if r.ExtendedUntil != "" {
+		return r.ExtendedUntil
+	}
+	return r.RetentionUntil
+}
+
+// Retained reports whether the record may still be used at now.
+func (r *Record) Retained(now time.Time) bool {
+	end, ok := r.RetainedUntil().EndTime()
+	return ok && now.Before(end)
+}
+
+// HasFlag reports whether the record carries flag.
+func (r *Record) HasFlag(flag string) bool { return slices.Contains(r.Flags, flag) }
+
+// Probe is what a requester asks about: biographic data, documents, or both.
+// It is carried in a signed query token and never stored by any party.
+type Probe struct {
+	Surname     string     `json:"surname,omitempty"`
+	GivenNames  string     `json:"given_names,omitempty"`
+	DateOfBirth Date       `json:"date_of_birth,omitempty"`
+	Sex         string     `json:"sex,omitempty"`
+	Nationality string     `json:"nationality,omitempty"`
+	Documents   []Document `json:"documents,omitempty"`
+}
+
+// Probe kinds, as the policy sees them.
+const (
+	KindBiographic = "biographic"
+	KindDocument   = "document"
+)
+
+// Kinds lists what the probe can be matched on.
+func (p *Probe) Kinds() []string {
+	var ks []string
+	if strings.TrimSpace(p.Surname) != "" {
+		ks = append(ks, KindBiographic)
+	}
+	if len(p.Documents) > 0 {
+		ks = append(ks, KindDocument)
+	}
+	return ks
+}
+
+// Validate checks the probe has something to match on and bounded fields.
+func (p *Probe) Validate() error {
+	if len(p.Kinds()) == 0 {
+		return fmt.Errorf("probe needs a surname or a document")
+	}
+	if len(p.Documents) > 8 {
+		return fmt.Errorf("probe holds %d documents; at most 8", len(p.Documents))
+	}
+	for _, s := range []string{p.Surname, p.GivenNames, p.Sex, p.Nationality} {
+		if len(s) > 256 {
+			return fmt.Errorf("probe field longer than 256 bytes")
+		}
+	}
+	for i, d := range p.Documents {
+		if strings.TrimSpace(d.Number) == "" || strings.TrimSpace(d.IssuingState) == "" {
+			return fmt.Errorf("documents[%d] needs number and issuing_state", i)
+		}
+		if len(d.Number) > 64 || len(d.IssuingState) > 3 {
+			return fmt.Errorf("documents[%d] number or issuing_state too long", i)
+		}
+	}
+	return p.DateOfBirth.Validate()
+}
+
+// Match is one candidate record and how well it matched the probe.
+type Match struct {
+	Record *Record
+	Kind   string  // KindBiographic or KindDocument
+	Score  float64 // 0..1
+}
+
+// Status is a node's outcome for one query, as the broker reports it.
+type Status string
+
+// The statuses a requester can see per node.
+const (
+	StatusHit         Status = "hit"
+	StatusNoHit       Status = "no_hit"
+	StatusRefused     Status = "refused"
+	StatusUnavailable Status = "unavailable"
+	StatusError       Status = "error"
+)
+
+// Hit is what a node discloses about one matching record: an opaque
+// reference, how it matched, and only the fields its policy allowed.
+type Hit struct {
+	Ref    string         `json:"ref"`
+	Kind   string         `json:"kind"`
+	Score  float64        `json:"score"`
+	Fields map[string]any `json:"fields,omitempty"`
+}
+
+// Answer is a node's reply to one query, carried signed in an answer token.
+type Answer struct {
+	Agency   AgencyID `json:"agency"`
+	Status   Status   `json:"status"`
+	Reason   string   `json:"reason,omitempty"` // policy reason or error code
+	Hits     []Hit    `json:"hits,omitempty"`
+	Revision string   `json:"policy_revision,omitempty"`
+}
+
+// NodeResult is the broker's report for one target node: its status and,
+// when it answered, its signed answer token for the requester to verify.
+type NodeResult struct {
+	Agency AgencyID `json:"agency"`
+	Status Status   `json:"status"`
+	Reason string   `json:"reason,omitempty"`
+	Token  string   `json:"token,omitempty"`
+	// Answer is filled in by the requester after it verified Token; the
+	// broker never sets it.
+	Answer *Answer `json:"answer,omitempty"`
+}
+
+// Result is the broker's reply to a query: one entry per target.
+type Result struct {
+	QueryID string       `json:"query_id"`
+	Nodes   []NodeResult `json:"nodes"`
+}

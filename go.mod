@@ -1,0 +1,3 @@
+module github.com/fedmatch/fedmatch
+
+go 1.26.0

@@ -1,0 +1,72 @@
+// Package testfed mints throwaway federations for tests: a CA, agency keys
+// and a roster written into a test's temporary folder.
+package testfed
+
+import (
+	"crypto/ed25519"
+	"testing"
+	"time"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/certs"
+)
+
+// Agencies used by tests.
+const (
+	GB = fedmatch.AgencyID("gb-home-office")
+	US = fedmatch.AgencyID("us-dhs")
+	DE = fedmatch.AgencyID("de-bka")
+	XX = fedmatch.AgencyID("xx-outsider") // a member in no agreement
+)
+
+// Roster returns the test federation's roster: GB–US share an agreement
+// for every purpose but counter-terrorism; GB–DE and US–DE cover border
+// admission and visa applications.
+func Roster() fedmatch.Roster {
+	return fedmatch.Roster{
+		Federation: "test",
+		Members: []fedmatch.Member{
+			{ID: GB, Name: "UK Home Office", Country: "GBR"},
+			{ID: US, Name: "US Department of Homeland Security", Country: "USA"},
+			{ID: DE, Name: "Bundeskriminalamt", Country: "DEU"},
+			{ID: XX, Name: "Outsider", Country: "XXA"},
+		},
+		Agreements: []fedmatch.Agreement{
+			{ID: "gb-us-2026", Parties: []fedmatch.AgencyID{GB, US}, Purposes: []fedmatch.Purpose{
+				fedmatch.BorderAdmission, fedmatch.VisaApplication, fedmatch.AsylumDetermination, fedmatch.ImmigrationEnforcement}},
+			{ID: "prum-border", Parties: []fedmatch.AgencyID{GB, US, DE}, Purposes: []fedmatch.Purpose{
+				fedmatch.BorderAdmission, fedmatch.VisaApplication}},
+		},
+	}
+}
+
+// Fed is a minted federation.
+type Fed struct {
+	Dir   string
+	Trust *certs.Trust
+}
+
+// MustFed writes a federation with roster r into a temporary folder and
+// loads it.
+func MustFed(tb testing.TB, r fedmatch.Roster) *Fed {
+	tb.Helper()
+	dir := tb.TempDir()
+	if err := certs.Init(dir, certs.InitOptions{Roster: r}); err != nil {
+		tb.Fatalf("certs.Init: %v", err)
+	}
+	t, err := certs.Load(dir, time.Now())
+	if err != nil {
+		tb.Fatalf("certs.Load: %v", err)
+	}
+	return &Fed{Dir: dir, Trust: t}
+}
+
+// MustKey returns agency id's private key.
+func (f *Fed) MustKey(tb testing.TB, id fedmatch.AgencyID) ed25519.PrivateKey {
+	tb.Helper()
+	k, err := certs.LoadKey(f.Dir, id, f.Trust)
+	if err != nil {
+		tb.Fatalf("LoadKey(%s): %v", id, err)
+	}
+	return k
+}

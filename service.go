@@ -1,0 +1,129 @@
+package fedmatch
+
+import (
+	"context"
+	"time"
+)
+
+// Store holds one node's records. Implementations copy records in and out:
+// callers may not mutate what they get, and the store never hands out its
+// own copies for mutation.
+type Store interface {
+	// Candidates returns the records that share at least one blocking key
+	// with keys, belong to one of categories and are retained at now.
+	// Errors: Internal.
+	Candidates(keys []string, categories []Category, now time.Time) ([]*Record, error)
+	// Get returns the record with id. Errors: NotFound.
+	Get(id string) (*Record, error)
+	// Len returns how many records the store holds.
+	Len() int
+}
+
+// Keyer derives blocking keys: a probe reaches a record only when they
+// share one. Record keys are computed once, when the record is stored.
+type Keyer interface {
+	RecordKeys(r *Record) []string
+	ProbeKeys(p *Probe) []string
+}
+
+// Matcher scores candidates against a probe. It is a pure function of its
+// inputs. Score returns ok=false when the record does not match at all.
+type Matcher interface {
+	Keyer
+	Score(p *Probe, r *Record) (m Match, ok bool)
+}
+
+// RequestInfo is the verified request, as policy sees it.
+type RequestInfo struct {
+	ID         string   `json:"id"` // the query's jti
+	Requester  AgencyID `json:"requester"`
+	Purpose    Purpose  `json:"purpose"`
+	Basis      string   `json:"basis"`
+	Case       string   `json:"case,omitempty"`
+	ProbeKinds []string `json:"probe_kinds"`
+	Time       string   `json:"time"` // RFC 3339, the node's clock
+}
+
+// QueryInput is the input of the query-level decision.
+type QueryInput struct {
+	Request   RequestInfo `json:"request"`
+	Requester Member      `json:"requester"`
+	Node      AgencyID    `json:"node"`
+}
+
+// Decision is the query-level policy's output. The zero value refuses.
+type Decision struct {
+	Allow      bool       `json:"allow"`
+	Reason     string     `json:"reason,omitempty"`
+	Categories []Category `json:"categories,omitempty"`
+	MinScore   float64    `json:"min_score,omitempty"`
+	MaxHits    int        `json:"max_hits,omitempty"`
+}
+
+// RecordMeta is what record-level policy sees of a record: metadata, never
+// identity fields.
+type RecordMeta struct {
+	Category        Category `json:"category"`
+	CollectedAt     Date     `json:"collected_at"`
+	RetentionUntil  Date     `json:"retention_until"`
+	ExtendedUntil   Date     `json:"extended_until,omitempty"`
+	ExtensionReason string   `json:"extension_reason,omitempty"`
+	Flags           []string `json:"flags"`
+}
+
+// MatchInfo is how the record matched.
+type MatchInfo struct {
+	Kind  string  `json:"kind"`
+	Score float64 `json:"score"`
+}
+
+// DiscloseInput is the input of the record-level decision.
+type DiscloseInput struct {
+	Request   RequestInfo `json:"request"`
+	Requester Member      `json:"requester"`
+	Node      AgencyID    `json:"node"`
+	Record    RecordMeta  `json:"record"`
+	Match     MatchInfo   `json:"match"`
+}
+
+// Disclosure is the record-level policy's output. The zero value discloses
+// nothing, and a record that may not be disclosed is dropped from the
+// answer as if it did not exist.
+type Disclosure struct {
+	Allow  bool     `json:"allow"`
+	Fields []string `json:"fields,omitempty"`
+}
+
+// PolicyEngine evaluates an agency's policy. Anything the policy does not
+// allow is denied. Errors: Internal (the policy could not be evaluated).
+type PolicyEngine interface {
+	Decide(ctx context.Context, in *QueryInput) (Decision, error)
+	Disclose(ctx context.Context, in *DiscloseInput) (Disclosure, error)
+	// Revision names the policy that made the decisions: a content hash.
+	Revision() string
+}
+
+// AuditEntry is one line of an audit log. It holds digests and field names,
+// never a probe or disclosed personal data.
+type AuditEntry struct {
+	Time        time.Time `json:"time"`
+	Event       string    `json:"event"` // "match", "broker.query", ...
+	QueryID     string    `json:"query_id"`
+	Requester   AgencyID  `json:"requester"`
+	Purpose     Purpose   `json:"purpose,omitempty"`
+	Basis       string    `json:"basis,omitempty"`
+	Case        string    `json:"case,omitempty"`
+	ProbeDigest string    `json:"probe_digest,omitempty"`
+	Outcome     string    `json:"outcome"` // status or error code
+	Reason      string    `json:"reason,omitempty"`
+	Refs        []string  `json:"refs,omitempty"`
+	Fields      []string  `json:"fields,omitempty"`
+	Targets     []string  `json:"targets,omitempty"`
+	Revision    string    `json:"policy_revision,omitempty"`
+}
+
+// AuditLog appends entries durably: Append returns only after the entry is
+// on stable storage. Errors: Internal.
+type AuditLog interface {
+	Append(e *AuditEntry) error
+}
