@@ -281,3 +281,14 @@ type Result struct {
 	QueryID string       `json:"query_id"`
 	Nodes   []NodeResult `json:"nodes"`
 }
+
+// Clone returns a deep copy of r, so stored records are never shared with
+// code that might modify them.
+func (r *Record) Clone() *Record {
+	c := *r
+	c.Flags = slices.Clone(r.Flags)
+	c.Aliases = slices.Clone(r.Aliases)
+	c.Nationalities = slices.Clone(r.Nationalities)
+	c.Documents = slices.Clone(r.Documents)
+	return &c
+}

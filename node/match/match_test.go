@@ -1,0 +1,145 @@
+package match_test
+
+import (
+	"bufio"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/node/match"
+)
+
+// TestJaroWinkler_Published checks both comparators against the values
+// Winkler (1994) published, from ../shared/data/strings.
+func TestJaroWinkler_Published(t *testing.T) {
+	f, err := os.Open("../../../shared/data/strings/winkler1994_jaro_jw.tsv")
+	if err != nil {
+		t.Fatalf("shared data beside the repository: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	n := 0
+	for sc.Scan() {
+		c := strings.Split(sc.Text(), "\t")
+		jaro, _ := strconv.ParseFloat(c[2], 64)
+		jw, _ := strconv.ParseFloat(c[3], 64)
+		if got := match.Jaro(c[0], c[1]); math.Abs(got-jaro) > 0.0015 {
+			t.Errorf("Jaro(%s, %s) = %.4f, published %.3f", c[0], c[1], got, jaro)
+		}
+		if got := match.JaroWinkler(c[0], c[1]); math.Abs(got-jw) > 0.0015 {
+			t.Errorf("JaroWinkler(%s, %s) = %.4f, published %.3f", c[0], c[1], got, jw)
+		}
+		n++
+	}
+	if n < 20 {
+		t.Fatalf("read %d pairs", n)
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	for in, want := range map[string]string{
+		"  José-María  O'Neil ": "JOSE MARIA O NEIL",
+		"Müller":                "MULLER",
+		"Straße":                "STRASSE",
+		"Øre":                   "ORE",
+		"ŁUKASZ":                "LUKASZ",
+		"":                      "",
+		"123":                   "",
+	} {
+		if got := match.Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDateSimilarity(t *testing.T) {
+	for _, tc := range []struct {
+		a, b fedmatch.Date
+		want float64
+	}{
+		{"1984-02-29", "1984-02-29", 1},
+		{"1984-02-29", "1984", 0.9},
+		{"1984-02", "1984-02-11", 0.9},
+		{"1984-03-04", "1984-04-03", 0.8},
+		{"1984-03-04", "1985-03-04", 0.6},
+		{"1984-03-04", "1990-03-04", 0},
+		{"1984", "1985", 0},
+	} {
+		if got := match.DateSimilarity(tc.a, tc.b); got != tc.want {
+			t.Errorf("DateSimilarity(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestMatcher_Score(t *testing.T) {
+	m := match.New(match.DefaultConfig())
+	rec := &fedmatch.Record{ID: "r1", Surname: "Müller", GivenNames: "Anna Maria", DateOfBirth: "1979-05-17", Sex: "F",
+		Aliases:   []string{"Anna Schmidt"},
+		Documents: []fedmatch.Document{{Number: "C01X00T47", IssuingState: "DEU"}}}
+	tests := []struct {
+		name  string
+		probe fedmatch.Probe
+		kind  string
+		min   float64 // score at least
+		ok    bool
+	}{
+		{"document", fedmatch.Probe{Documents: []fedmatch.Document{{Number: "c01x-00t47", IssuingState: "deu"}}}, fedmatch.KindDocument, 1, true},
+		{"document other state", fedmatch.Probe{Documents: []fedmatch.Document{{Number: "C01X00T47", IssuingState: "AUT"}}}, "", 0, false},
+		{"exact name", fedmatch.Probe{Surname: "MULLER", GivenNames: "anna maria", DateOfBirth: "1979-05-17"}, fedmatch.KindBiographic, 0.99, true},
+		{"given names reordered", fedmatch.Probe{Surname: "Muller", GivenNames: "Maria Anna", DateOfBirth: "1979-05-17"}, fedmatch.KindBiographic, 0.99, true},
+		{"typo and partial dob", fedmatch.Probe{Surname: "Muler", GivenNames: "Anna", DateOfBirth: "1979"}, fedmatch.KindBiographic, 0.9, true},
+		{"alias", fedmatch.Probe{Surname: "Schmidt", GivenNames: "Anna", DateOfBirth: "1979-05-17"}, fedmatch.KindBiographic, 0.95, true},
+		{"other person", fedmatch.Probe{Surname: "Okafor", GivenNames: "Chidi", DateOfBirth: "1984-02-29"}, "", 0, false},
+		{"same name other dob", fedmatch.Probe{Surname: "Muller", GivenNames: "Peter", DateOfBirth: "1950-01-01"}, "", 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := m.Score(&tc.probe, rec)
+			if ok != tc.ok {
+				t.Fatalf("ok = %v (score %.3f), want %v", ok, got.Score, tc.ok)
+			}
+			if ok && (got.Kind != tc.kind || got.Score < tc.min) {
+				t.Fatalf("got %s %.3f, want %s >= %.3f", got.Kind, got.Score, tc.kind, tc.min)
+			}
+		})
+	}
+}
+
+// TestMatcher_Keys checks that every way of matching has a shared key, so
+// blocking loses none of the matches the tests above expect.
+func TestMatcher_Keys(t *testing.T) {
+	m := match.New(match.DefaultConfig())
+	rec := &fedmatch.Record{Surname: "Müller", DateOfBirth: "1979-05-17", Aliases: []string{"Anna Schmidt"},
+		Documents: []fedmatch.Document{{Number: "C01X00T47", IssuingState: "DEU"}}}
+	rk := map[string]bool{}
+	for _, k := range m.RecordKeys(rec) {
+		rk[k] = true
+	}
+	for _, p := range []fedmatch.Probe{
+		{Documents: []fedmatch.Document{{Number: "c01x 00t47", IssuingState: "deu"}}},
+		{Surname: "MUELLER-X", DateOfBirth: "1979-05-17"}, // by date of birth
+		{Surname: "Muler", DateOfBirth: "1979"},           // by prefix and year
+		{Surname: "schmidt"},                              // by alias
+	} {
+		shared := false
+		for _, k := range m.ProbeKeys(&p) {
+			shared = shared || rk[k]
+		}
+		if !shared {
+			t.Errorf("probe %+v shares no key with the record (%v)", p, m.RecordKeys(rec))
+		}
+	}
+}
+
+func BenchmarkMatcher_Score(b *testing.B) {
+	m := match.New(match.DefaultConfig())
+	rec := &fedmatch.Record{Surname: "Müller", GivenNames: "Anna Maria", DateOfBirth: "1979-05-17"}
+	p := &fedmatch.Probe{Surname: "Muler", GivenNames: "Anna", DateOfBirth: "1979-05-17"}
+	for b.Loop() {
+		m.Score(p, rec)
+	}
+}

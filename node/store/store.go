@@ -1,0 +1,326 @@
+// Package store keeps a node's records: an in-memory go-memdb index for
+// the matcher's lookups over durable JSON Lines segments in the node's data
+// directory, so records survive a restart.
+//
+// An import is validated whole, then written as one new segment (a
+// temporary file, fsynced, linked into place, the folder fsynced) before it
+// is indexed: it is applied entirely or not at all, and acknowledged only
+// once it is on disk.
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/fedmatch/fedmatch"
+)
+
+// SegmentDir is the folder, inside a node's data directory, of record segments.
+const SegmentDir = "records"
+
+// MaxLineBytes bounds one record's JSON line.
+const MaxLineBytes = 1 << 20
+
+// batch is how many records one memdb write transaction holds: larger
+// transactions get slow when they touch many radix-tree nodes.
+const batch = 2000
+
+const table = "records"
+
+// entry is what memdb holds: the record and its blocking keys. Entries are
+// never modified once inserted; readers get clones of the record.
+type entry struct {
+	ID   string
+	Keys []string
+	Rec  *fedmatch.Record
+}
+
+func schema() *memdb.DBSchema {
+	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
+		table: {Name: table, Indexes: map[string]*memdb.IndexSchema{
+			"id":  {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+			"key": {Name: "key", AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Keys"}},
+		}},
+	}}
+}
+
+// Store is a node's record store.
+type Store struct {
+	dir   string
+	keyer fedmatch.Keyer
+	log   *slog.Logger
+	db    *memdb.MemDB
+	n     atomic.Int64
+	mu    sync.Mutex // serialises imports
+}
+
+var _ fedmatch.Store = (*Store)(nil)
+
+// Open loads the records in dir (creating it if needed), indexing each
+// with keyer's blocking keys. Errors: Internal, Malformed (a segment on
+// disk does not parse: the data directory was edited by hand).
+func Open(dir string, keyer fedmatch.Keyer, log *slog.Logger) (*Store, error) {
+	const op = "store.Open"
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db, err := memdb.NewMemDB(schema())
+	if err != nil {
+		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	s := &Store{dir: filepath.Join(dir, SegmentDir), keyer: keyer, log: log, db: db}
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	segs, err := s.segments()
+	if err != nil {
+		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	start := time.Now()
+	for _, seg := range segs {
+		f, err := os.Open(filepath.Join(s.dir, seg))
+		if err != nil {
+			return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+		}
+		recs, err := Decode(f)
+		f.Close()
+		if err != nil {
+			return nil, fedmatch.Wrap(op, fedmatch.Malformed, fmt.Errorf("segment %s: %w", seg, err))
+		}
+		if err := s.insert(recs); err != nil {
+			return nil, fedmatch.Wrap(op, fedmatch.Malformed, fmt.Errorf("segment %s: %w", seg, err))
+		}
+	}
+	log.Info("store opened", "dir", dir, "records", s.Len(), "segments", len(segs), "took", time.Since(start).Round(time.Millisecond))
+	return s, nil
+}
+
+// segments lists segment files in order.
+func (s *Store) segments() ([]string, error) {
+	des, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, de := range des {
+		if n := de.Name(); strings.HasSuffix(n, ".jsonl") && !strings.HasPrefix(n, ".") {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Decode reads JSON Lines records, strictly: unknown fields are refused
+// (a misspelt "retention_untill" must not silently drop a retention date),
+// every record is validated, and ids are unique within the input. The
+// error names the first bad line. Errors: Malformed, TooLarge.
+func Decode(r io.Reader) ([]*fedmatch.Record, error) {
+	const op = "store.Decode"
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), MaxLineBytes)
+	var recs []*fedmatch.Record
+	seen := map[string]int{}
+	line := 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		var rec fedmatch.Record
+		if err := dec.Decode(&rec); err != nil {
+			return nil, fedmatch.E(op, fedmatch.Malformed, "line %d: %w", line, err)
+		}
+		if dec.More() {
+			return nil, fedmatch.E(op, fedmatch.Malformed, "line %d: more than one JSON value", line)
+		}
+		if err := rec.Validate(); err != nil {
+			return nil, fedmatch.E(op, fedmatch.Malformed, "line %d (id %q): %w", line, rec.ID, err)
+		}
+		if first, dup := seen[rec.ID]; dup {
+			return nil, fedmatch.E(op, fedmatch.Malformed, "line %d: id %q already on line %d", line, rec.ID, first)
+		}
+		seen[rec.ID] = line
+		recs = append(recs, &rec)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fedmatch.E(op, fedmatch.TooLarge, "line %d: longer than %d bytes", line+1, MaxLineBytes)
+		}
+		return nil, fedmatch.E(op, fedmatch.Internal, "line %d: %w", line+1, err)
+	}
+	return recs, nil
+}
+
+// Import reads JSON Lines records from r and adds them all, or none: any
+// bad line or an id already held refuses the whole import and changes
+// nothing. It returns how many records were added once they are on disk.
+// Errors: Malformed, TooLarge, Exists, Internal.
+func (s *Store) Import(r io.Reader) (int, error) {
+	const op = "store.Import"
+	recs, err := Decode(r)
+	if err != nil {
+		return 0, fedmatch.Wrap(op, fedmatch.Malformed, err)
+	}
+	return s.Add(recs)
+}
+
+// Add stores recs durably and indexes them, all or none. Errors: Malformed,
+// Exists, Internal.
+func (s *Store) Add(recs []*fedmatch.Record) (int, error) {
+	const op = "store.Add"
+	if len(recs) == 0 {
+		return 0, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	txn := s.db.Txn(false)
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if err := r.Validate(); err != nil {
+			return 0, fedmatch.E(op, fedmatch.Malformed, "record %q: %w", r.ID, err)
+		}
+		if seen[r.ID] {
+			return 0, fedmatch.E(op, fedmatch.Malformed, "id %q given twice", r.ID)
+		}
+		seen[r.ID] = true
+		if got, _ := txn.First(table, "id", r.ID); got != nil {
+			return 0, fedmatch.E(op, fedmatch.Exists, "record %q is already held", r.ID)
+		}
+	}
+	if err := s.writeSegment(recs); err != nil {
+		return 0, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	if err := s.insert(recs); err != nil {
+		return 0, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	s.log.Info("records imported", "count", len(recs), "total", s.Len())
+	return len(recs), nil
+}
+
+// writeSegment writes recs as a new segment file, durably, never
+// overwriting an existing one.
+func (s *Store) writeSegment(recs []*fedmatch.Record) error {
+	tmp, err := os.CreateTemp(s.dir, ".import-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	enc := json.NewEncoder(w)
+	for _, r := range recs {
+		if err := enc.Encode(r); err != nil {
+			tmp.Close()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	// Link, unlike rename, fails if the name is taken: two imports never
+	// overwrite each other's segment.
+	for range 100 {
+		name := fmt.Sprintf("%s-%09d.jsonl", time.Now().UTC().Format("20060102T150405.000000000"), len(recs))
+		err = os.Link(tmp.Name(), filepath.Join(s.dir, name))
+		if err == nil {
+			return syncDir(s.dir)
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return err
+		}
+	}
+	return err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// insert indexes recs, batch by batch.
+func (s *Store) insert(recs []*fedmatch.Record) error {
+	for start := 0; start < len(recs); start += batch {
+		txn := s.db.Txn(true)
+		for _, r := range recs[start:min(start+batch, len(recs))] {
+			c := r.Clone()
+			if err := txn.Insert(table, &entry{ID: c.ID, Keys: s.keyer.RecordKeys(c), Rec: c}); err != nil {
+				txn.Abort()
+				return err
+			}
+		}
+		txn.Commit()
+	}
+	s.n.Add(int64(len(recs)))
+	return nil
+}
+
+// Candidates returns clones of the retained records in categories that
+// share a blocking key with keys.
+func (s *Store) Candidates(keys []string, categories []fedmatch.Category, now time.Time) ([]*fedmatch.Record, error) {
+	const op = "store.Candidates"
+	txn := s.db.Txn(false)
+	seen := map[string]bool{}
+	var out []*fedmatch.Record
+	for _, k := range keys {
+		it, err := txn.Get(table, "key", k)
+		if err != nil {
+			return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+		}
+		for obj := it.Next(); obj != nil; obj = it.Next() {
+			e := obj.(*entry)
+			if seen[e.ID] {
+				continue
+			}
+			seen[e.ID] = true
+			if slices.Contains(categories, e.Rec.Category) && e.Rec.Retained(now) {
+				out = append(out, e.Rec.Clone())
+			}
+		}
+	}
+	return out, nil
+}
+
+// Get returns a clone of the record with id. Errors: NotFound.
+func (s *Store) Get(id string) (*fedmatch.Record, error) {
+	obj, err := s.db.Txn(false).First(table, "id", id)
+	if err != nil {
+		return nil, fedmatch.E("store.Get", fedmatch.Internal, "%w", err)
+	}
+	if obj == nil {
+		return nil, fedmatch.E("store.Get", fedmatch.NotFound, "no record %q", id)
+	}
+	return obj.(*entry).Rec.Clone(), nil
+}
+
+// Len returns how many records the store holds.
+func (s *Store) Len() int { return int(s.n.Load()) }

@@ -1,0 +1,129 @@
+package store_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/node/match"
+	"github.com/fedmatch/fedmatch/node/store"
+)
+
+const good = `{"id":"r1","category":"immigration-offender","collected_at":"2024-01-10","retention_until":"2030-01-10","surname":"Okafor","given_names":"Chidi","date_of_birth":"1984-02-29"}
+{"id":"r2","category":"arrest-biometrics","collected_at":"2020-01-10","retention_until":"2023-01-10","surname":"Okafor","date_of_birth":"1984-02-29"}
+
+{"id":"r3","category":"false-document","collected_at":"2024-01-10","retention_until":"2030-01-10","surname":"Novak","documents":[{"number":"X123","issuing_state":"CZE","status":"fraudulent"}]}
+`
+
+func MustOpen(tb testing.TB, dir string) *store.Store {
+	tb.Helper()
+	s, err := store.Open(dir, match.New(match.DefaultConfig()), nil)
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func TestStore_ImportSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	s := MustOpen(t, dir)
+	n, err := s.Import(strings.NewReader(good))
+	if err != nil || n != 3 {
+		t.Fatalf("Import = %d, %v", n, err)
+	}
+	s2 := MustOpen(t, dir)
+	if s2.Len() != 3 {
+		t.Fatalf("after reopen Len = %d, want 3", s2.Len())
+	}
+	r, err := s2.Get("r3")
+	if err != nil || r.Documents[0].Status != "fraudulent" {
+		t.Fatalf("Get(r3) = %+v, %v", r, err)
+	}
+}
+
+func TestStore_ImportAllOrNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		code  fedmatch.Code
+		line  string
+	}{
+		{"bad json", good + "{\"id\":\n", fedmatch.Malformed, "line 5"},
+		{"unknown field", `{"id":"x","category":"false-document","collected_at":"2024-01-10","retention_untill":"2030-01-10","surname":"A"}`, fedmatch.Malformed, "line 1"},
+		{"bad category", strings.Replace(good, "false-document", "shoplifter", 1), fedmatch.Malformed, "line 4"},
+		{"partial collected_at", strings.Replace(good, `"collected_at":"2024-01-10"`, `"collected_at":"2024"`, 1), fedmatch.Malformed, "line 1"},
+		{"duplicate id", good + good, fedmatch.Malformed, "line 5"},
+		{"retention before collection", strings.Replace(good, `"retention_until":"2030-01-10"`, `"retention_until":"2000-01-10"`, 1), fedmatch.Malformed, "line 1"},
+		{"extension without reason", strings.Replace(good, `"retention_until":"2023-01-10"`, `"retention_until":"2023-01-10","extended_until":"2025-01-10"`, 1), fedmatch.Malformed, "line 2"},
+		{"too long", strings.Repeat(" ", store.MaxLineBytes+10), fedmatch.TooLarge, "line 1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := MustOpen(t, dir)
+			_, err := s.Import(strings.NewReader(tc.input))
+			if !fedmatch.IsCode(err, tc.code) || !strings.Contains(err.Error(), tc.line) {
+				t.Fatalf("Import: %v, want %v naming %q", err, tc.code, tc.line)
+			}
+			if s.Len() != 0 {
+				t.Fatalf("Len = %d after a refused import", s.Len())
+			}
+			segs, _ := os.ReadDir(filepath.Join(dir, store.SegmentDir))
+			if len(segs) != 0 {
+				t.Fatalf("refused import left %d files", len(segs))
+			}
+		})
+	}
+}
+
+func TestStore_ImportExisting(t *testing.T) {
+	dir := t.TempDir()
+	s := MustOpen(t, dir)
+	if _, err := s.Import(strings.NewReader(good)); err != nil {
+		t.Fatal(err)
+	}
+	more := `{"id":"r9","category":"false-document","collected_at":"2024-01-10","retention_until":"2030-01-10","surname":"New"}` + "\n" +
+		`{"id":"r1","category":"false-document","collected_at":"2024-01-10","retention_until":"2030-01-10","surname":"Dup"}`
+	if _, err := s.Import(strings.NewReader(more)); !fedmatch.IsCode(err, fedmatch.Exists) {
+		t.Fatalf("Import: %v, want exists", err)
+	}
+	if _, err := s.Get("r9"); !fedmatch.IsCode(err, fedmatch.NotFound) {
+		t.Fatalf("half-applied import: r9 %v", err)
+	}
+	if MustOpen(t, dir).Len() != 3 {
+		t.Fatal("refused import reached disk")
+	}
+}
+
+func TestStore_Candidates(t *testing.T) {
+	s := MustOpen(t, t.TempDir())
+	if _, err := s.Import(strings.NewReader(good)); err != nil {
+		t.Fatal(err)
+	}
+	m := match.New(match.DefaultConfig())
+	keys := m.ProbeKeys(&fedmatch.Probe{Surname: "OKAFOR", DateOfBirth: "1984-02-29"})
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	all := fedmatch.Categories()
+
+	got, err := s.Candidates(keys, all, now)
+	if err != nil || len(got) != 1 || got[0].ID != "r1" {
+		t.Fatalf("Candidates = %v, %v; want r1 only (r2 is past retention)", got, err)
+	}
+	got, _ = s.Candidates(keys, all, time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC))
+	if len(got) != 2 {
+		t.Fatalf("before r2's retention ends: %d candidates, want 2", len(got))
+	}
+	got, _ = s.Candidates(keys, []fedmatch.Category{fedmatch.FalseDocument}, now)
+	if len(got) != 0 {
+		t.Fatalf("category filter: %d candidates, want 0", len(got))
+	}
+	// Callers get copies: changing one changes nothing stored.
+	got, _ = s.Candidates(keys, all, now)
+	got[0].Surname = "Changed"
+	if r, _ := s.Get("r1"); r.Surname != "Okafor" {
+		t.Fatal("a returned record aliased the stored one")
+	}
+}
