@@ -1,0 +1,67 @@
+# UK Home Office: which partners may search its records, for what, and
+# what they are told when something is found.
+#
+# Query level (data.fedmatch.agencies.gb_home_office.decision): allow or a
+# reason code; the categories to search; the lowest score worth reporting.
+# Record level (...disclose): whether a hit is reported at all, and which
+# fields. Anything not allowed here is denied.
+package fedmatch.agencies.gb_home_office
+
+import data.fedmatch.lib
+
+# searchable[partner][purpose] is the set of categories a partner may
+# search here for a purpose. A partner or purpose not listed is refused.
+searchable := {
+	"us-dhs": {
+		"border-admission": {"immigration-offender", "false-document", "traveller-of-interest", "arrest-biometrics"},
+		"visa-application": {"immigration-offender", "failed-asylum-seeker", "false-document"},
+		"asylum-determination": {"failed-asylum-seeker", "immigration-offender"},
+		"immigration-enforcement": {"immigration-offender", "failed-asylum-seeker", "false-document"},
+	},
+	"de-bka": {
+		"border-admission": {"false-document", "traveller-of-interest"},
+		"visa-application": {"false-document"},
+	},
+}
+
+# disclosed[purpose] is what a hit tells the partner. At the border only
+# that there is a hit, its reference and category: identity fields come at
+# step two (disclose), with a case reference.
+disclosed := {
+	"border-admission": lib.fields_reference,
+	"visa-application": lib.fields_identity,
+	"asylum-determination": lib.fields_identity,
+	"immigration-enforcement": lib.fields_full,
+}
+
+# min_score[purpose] is the lowest match score reported.
+min_score := {
+	"border-admission": 0.9,
+	"visa-application": 0.85,
+	"asylum-determination": 0.85,
+	"immigration-enforcement": 0.85,
+}
+
+default decision := {"allow": false, "reason": "denied"}
+
+decision := {"allow": false, "reason": "not_in_agreement"} if {
+	not lib.agreed(input.agreement, input.request)
+} else := {"allow": false, "reason": "unknown_partner"} if {
+	not searchable[input.request.requester]
+} else := {"allow": false, "reason": "purpose_not_permitted"} if {
+	not searchable[input.request.requester][input.request.purpose]
+} else := {
+	"allow": true,
+	"categories": sort(searchable[input.request.requester][input.request.purpose]),
+	"min_score": min_score[input.request.purpose],
+	"max_hits": 5,
+}
+
+default disclose := {"allow": false}
+
+disclose := {"allow": true, "fields": disclosed[input.request.purpose]} if {
+	not lib.never_disclosed(input.record)
+	lib.retained(input.record, input.request)
+	input.record.category in searchable[input.request.requester][input.request.purpose]
+	input.match.score >= min_score[input.request.purpose]
+}

@@ -1,0 +1,87 @@
+package fedmatch.agencies.gb_home_office_test
+
+import data.fedmatch.agencies.gb_home_office as policy
+
+agreement := {"id": "gb-us-2026", "purposes": ["border-admission", "visa-application", "asylum-determination", "immigration-enforcement"]}
+
+query(requester, purpose) := {
+	"request": {"requester": requester, "purpose": purpose, "time": "2026-11-23T10:00:00Z", "probe_kinds": ["biographic"]},
+	"agreement": agreement,
+}
+
+record := {
+	"category": "immigration-offender",
+	"collected_at": "2024-01-01",
+	"retention_until": "2030-01-01",
+	"flags": [],
+}
+
+hit(purpose, rec, score) := object.union(query("us-dhs", purpose), {"record": rec, "match": {"kind": "biographic", "score": score}})
+
+test_partner_may_search_agreed_purpose if {
+	d := policy.decision with input as query("us-dhs", "visa-application")
+	d.allow
+	"failed-asylum-seeker" in d.categories
+	not "arrest-biometrics" in d.categories
+}
+
+test_purpose_outside_agreement_refused if {
+	d := policy.decision with input as query("us-dhs", "counter-terrorism")
+	not d.allow
+	d.reason == "not_in_agreement"
+}
+
+test_unknown_partner_refused if {
+	d := policy.decision with input as query("xx-outsider", "border-admission")
+	d == {"allow": false, "reason": "unknown_partner"}
+}
+
+test_purpose_not_permitted_for_partner if {
+	inp := object.union(query("de-bka", "asylum-determination"), {"agreement": {"purposes": ["asylum-determination"]}})
+	d := policy.decision with input as inp
+	d.reason == "purpose_not_permitted"
+}
+
+test_border_admission_discloses_reference_and_category_only if {
+	d := policy.disclose with input as hit("border-admission", record, 0.95)
+	d == {"allow": true, "fields": ["category"]}
+}
+
+test_visa_application_discloses_identity if {
+	d := policy.disclose with input as hit("visa-application", record, 0.95)
+	d.allow
+	"surname" in d.fields
+	not "address" in d.fields
+}
+
+test_low_score_not_disclosed if {
+	d := policy.disclose with input as hit("border-admission", record, 0.85)
+	not d.allow
+}
+
+test_juvenile_never_disclosed if {
+	d := policy.disclose with input as hit("visa-application", object.union(record, {"flags": ["juvenile"]}), 1)
+	d == {"allow": false}
+}
+
+test_no_foreign_sharing_never_disclosed if {
+	d := policy.disclose with input as hit("visa-application", object.union(record, {"flags": ["no-foreign-sharing"]}), 1)
+	d == {"allow": false}
+}
+
+test_expired_record_not_disclosed if {
+	d := policy.disclose with input as hit("visa-application", object.union(record, {"retention_until": "2026-11-22"}), 1)
+	not d.allow
+}
+
+test_arrest_biometrics_past_three_years_not_disclosed if {
+	old := {"category": "arrest-biometrics", "collected_at": "2023-11-01", "retention_until": "2035-01-01", "flags": ["national-security", "charged"]}
+	not policy.disclose.allow with input as hit("border-admission", old, 1)
+	recent := object.union(old, {"collected_at": "2024-01-01"})
+	policy.disclose.allow with input as hit("border-admission", recent, 1)
+}
+
+test_category_outside_purpose_not_disclosed if {
+	d := policy.disclose with input as hit("asylum-determination", object.union(record, {"category": "false-document"}), 1)
+	not d.allow
+}

@@ -1,0 +1,75 @@
+# Shared rules for every agency's policy: the federation's vocabulary,
+# retention arithmetic, records that are never disclosed, and field sets.
+#
+# Inputs are described in policies/README.md. Times are RFC 3339 strings
+# (input.request.time, the node's clock) and dates YYYY-MM-DD.
+package fedmatch.lib
+
+# The purposes a query may state.
+purposes := {
+	"border-admission",
+	"visa-application",
+	"asylum-determination",
+	"immigration-enforcement",
+	"counter-terrorism",
+}
+
+# The categories of record an agency may hold.
+categories := {
+	"immigration-offender",
+	"failed-asylum-seeker",
+	"false-document",
+	"traveller-of-interest",
+	"arrest-biometrics",
+}
+
+# Field sets a policy may disclose. "id" is never disclosable; the node
+# refuses to copy any field outside fedmatch.DisclosableFields.
+fields_hit_only := []
+
+fields_reference := ["category"]
+
+fields_identity := ["category", "surname", "given_names", "date_of_birth", "sex", "nationalities", "documents"]
+
+fields_full := array.concat(fields_identity, ["aliases", "place_of_birth", "collected_at"])
+
+# day_ns is the first instant of a YYYY-MM-DD date, in nanoseconds (UTC).
+day_ns(d) := time.parse_ns("2006-01-02", d)
+
+# now_ns is the request's time as the node saw it.
+now_ns(request) := time.parse_rfc3339_ns(request.time)
+
+# stated_end_ns is the end of the last day the record says it may be kept:
+# its extension when one is recorded, else its retention date.
+stated_end_ns(record) := time.add_date(day_ns(record.extended_until), 0, 0, 1) if {
+	record.extended_until
+} else := time.add_date(day_ns(record.retention_until), 0, 0, 1)
+
+# Arrest biometrics (national-security cases) are kept 3 years from
+# collection, extendable once by 2 years with a recorded reason, whether
+# or not a charge followed. This cap holds whatever date the record states.
+category_end_ns(record) := time.add_date(day_ns(record.collected_at), 5, 0, 0) if {
+	record.category == "arrest-biometrics"
+	record.extended_until
+	record.extension_reason != ""
+} else := time.add_date(day_ns(record.collected_at), 3, 0, 0) if {
+	record.category == "arrest-biometrics"
+}
+
+# retained holds when the record may still be used at the request's time.
+retained(record, request) if {
+	now := now_ns(request)
+	now < stated_end_ns(record)
+	not past_category_limit(record, now)
+}
+
+past_category_limit(record, now) if now >= category_end_ns(record)
+
+# Records that are never disclosed to a foreign agency, in any form: the
+# node drops them so that the answer is the same as if they did not exist.
+never_disclosed(record) if "juvenile" in record.flags
+
+never_disclosed(record) if "no-foreign-sharing" in record.flags
+
+# agreed holds when the agreement the query names covers its purpose.
+agreed(agreement, request) if request.purpose in agreement.purposes

@@ -1,0 +1,61 @@
+# US Department of Homeland Security: which partners may search its
+# records, for what, and what they are told. See gb-home-office for the
+# shape of the rules; the tables below are DHS's own.
+package fedmatch.agencies.us_dhs
+
+import data.fedmatch.lib
+
+# searchable[partner][purpose] is the set of categories a partner may
+# search here for a purpose.
+searchable := {
+	"gb-home-office": {
+		"border-admission": {"immigration-offender", "false-document", "traveller-of-interest"},
+		"visa-application": {"immigration-offender", "failed-asylum-seeker", "false-document", "traveller-of-interest"},
+		"asylum-determination": {"failed-asylum-seeker", "immigration-offender"},
+		"immigration-enforcement": {"immigration-offender", "failed-asylum-seeker", "false-document"},
+	},
+	"de-bka": {
+		"border-admission": {"false-document", "traveller-of-interest"},
+		"visa-application": {"false-document", "traveller-of-interest"},
+	},
+}
+
+# disclosed[partner][purpose] is what a hit tells the partner. DHS tells
+# its Five Eyes partner identity fields for visas and enforcement, and
+# other partners hit/no-hit with a reference only.
+disclosed := {
+	"gb-home-office": {
+		"border-admission": lib.fields_reference,
+		"visa-application": lib.fields_identity,
+		"asylum-determination": lib.fields_identity,
+		"immigration-enforcement": lib.fields_full,
+	},
+	"de-bka": {
+		"border-admission": lib.fields_hit_only,
+		"visa-application": lib.fields_hit_only,
+	},
+}
+
+default decision := {"allow": false, "reason": "denied"}
+
+decision := {"allow": false, "reason": "not_in_agreement"} if {
+	not lib.agreed(input.agreement, input.request)
+} else := {"allow": false, "reason": "unknown_partner"} if {
+	not searchable[input.request.requester]
+} else := {"allow": false, "reason": "purpose_not_permitted"} if {
+	not searchable[input.request.requester][input.request.purpose]
+} else := {
+	"allow": true,
+	"categories": sort(searchable[input.request.requester][input.request.purpose]),
+	"min_score": 0.88,
+	"max_hits": 5,
+}
+
+default disclose := {"allow": false}
+
+disclose := {"allow": true, "fields": disclosed[input.request.requester][input.request.purpose]} if {
+	not lib.never_disclosed(input.record)
+	lib.retained(input.record, input.request)
+	input.record.category in searchable[input.request.requester][input.request.purpose]
+	input.match.score >= 0.88
+}
