@@ -48,6 +48,7 @@ type RequestInfo struct {
 type QueryInput struct {
 	Request   RequestInfo `json:"request"`
 	Requester Member      `json:"requester"`
+	Agreement Agreement   `json:"agreement"` // the agreement named as basis
 	Node      AgencyID    `json:"node"`
 }
 

@@ -1,0 +1,220 @@
+// Package policy is the OPA adapter: it compiles an agency's Rego policy
+// (policies/<agency>/ with policies/lib/) once, prepares its two decision
+// rules, and evaluates them per query and per record.
+//
+// A policy that does not compile, or lacks a rule, fails at load, not at
+// the first query. Reload compiles off the hot path and swaps atomically;
+// a broken reload leaves the old policy serving.
+package policy
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/fedmatch/fedmatch"
+)
+
+// LibDir is the folder of shared rules loaded with every agency's policy.
+const LibDir = "lib"
+
+// Package returns the Rego package of an agency's policy.
+func Package(agency fedmatch.AgencyID) string { return "fedmatch.agencies." + agency.PolicyName() }
+
+type prepared struct {
+	decision rego.PreparedEvalQuery
+	disclose rego.PreparedEvalQuery
+	revision string
+}
+
+// Engine evaluates one agency's policy.
+type Engine struct {
+	agency fedmatch.AgencyID
+	log    *slog.Logger
+	cur    atomic.Pointer[prepared]
+}
+
+var _ fedmatch.PolicyEngine = (*Engine)(nil)
+
+// Load compiles agency's policy from fsys (a folder laid out like
+// policies/) and prepares it. Errors: Invalid, naming file and line.
+func Load(ctx context.Context, fsys fs.FS, agency fedmatch.AgencyID, log *slog.Logger) (*Engine, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{agency: agency, log: log}
+	if err := e.Reload(ctx, fsys); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Reload compiles the policy in fsys and, if it is valid, swaps it in for
+// the next evaluation; evaluations under way finish with the old one.
+// Errors: Invalid.
+func (e *Engine) Reload(ctx context.Context, fsys fs.FS) error {
+	const op = "policy.Load"
+	p, err := compile(ctx, fsys, e.agency)
+	if err != nil {
+		return fedmatch.Wrap(op, fedmatch.Invalid, err)
+	}
+	old := e.cur.Swap(p)
+	if old == nil || old.revision != p.revision {
+		e.log.Info("policy loaded", "agency", e.agency, "revision", p.revision)
+	}
+	return nil
+}
+
+// Revision returns the content hash of the policy now serving.
+func (e *Engine) Revision() string { return e.cur.Load().revision }
+
+// Sources reads the policy files of agency from fsys: lib/*.rego and
+// <agency>/*.rego, without tests, keyed by path. Errors: Invalid.
+func Sources(fsys fs.FS, agency fedmatch.AgencyID) (map[string][]byte, error) {
+	const op = "policy.Sources"
+	out := map[string][]byte{}
+	for _, dir := range []string{LibDir, string(agency)} {
+		ents, err := fs.ReadDir(fsys, dir)
+		if err != nil {
+			return nil, fedmatch.E(op, fedmatch.Invalid, "policy folder %s/: %w", dir, err)
+		}
+		for _, de := range ents {
+			n := de.Name()
+			if de.IsDir() || !strings.HasSuffix(n, ".rego") || strings.HasSuffix(n, "_test.rego") {
+				continue
+			}
+			b, err := fs.ReadFile(fsys, path.Join(dir, n))
+			if err != nil {
+				return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
+			}
+			out[path.Join(dir, n)] = b
+		}
+	}
+	return out, nil
+}
+
+// Revision is the content hash of a set of policy sources: sha256 over
+// each path and content, in path order, shortened to 16 hex digits.
+func Revision(srcs map[string][]byte) string {
+	names := make([]string, 0, len(srcs))
+	for n := range srcs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(srcs[n]))
+		h.Write(srcs[n])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func compile(ctx context.Context, fsys fs.FS, agency fedmatch.AgencyID) (*prepared, error) {
+	srcs, err := Sources(fsys, agency)
+	if err != nil {
+		return nil, err
+	}
+	modules := map[string]*ast.Module{}
+	for name, src := range srcs {
+		m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			return nil, fmt.Errorf("%w", err) // names file:line
+		}
+		modules[name] = m
+	}
+	c := ast.NewCompiler()
+	c.Compile(modules)
+	if c.Failed() {
+		return nil, fmt.Errorf("%w", c.Errors)
+	}
+	pkg := "data." + Package(agency)
+	p := &prepared{revision: Revision(srcs)}
+	for _, rule := range []struct {
+		name string
+		dst  *rego.PreparedEvalQuery
+	}{{"decision", &p.decision}, {"disclose", &p.disclose}} {
+		ref := ast.MustParseRef(pkg + "." + rule.name)
+		if len(c.GetRules(ref)) == 0 {
+			return nil, fmt.Errorf("policy for %s defines no rule %s", agency, ref)
+		}
+		pq, err := rego.New(rego.Compiler(c), rego.Query(ref.String())).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("prepare %s: %w", ref, err)
+		}
+		*rule.dst = pq
+	}
+	return p, nil
+}
+
+// Decide evaluates the query-level decision. A policy error or an output
+// of the wrong shape refuses and returns an Internal error.
+func (e *Engine) Decide(ctx context.Context, in *fedmatch.QueryInput) (fedmatch.Decision, error) {
+	var d fedmatch.Decision
+	err := eval(ctx, &e.cur.Load().decision, in, &d)
+	if err != nil {
+		return fedmatch.Decision{}, fedmatch.E("policy.Decide", fedmatch.Internal, "%w", err)
+	}
+	for _, c := range d.Categories {
+		if !c.Known() {
+			return fedmatch.Decision{}, fedmatch.E("policy.Decide", fedmatch.Internal, "policy named unknown category %q", c)
+		}
+	}
+	if !d.Allow && d.Reason == "" {
+		d.Reason = "denied"
+	}
+	return d, nil
+}
+
+// Disclose evaluates the record-level decision. Fields outside
+// fedmatch.DisclosableFields are an error: policy cannot widen what the
+// node is able to disclose.
+func (e *Engine) Disclose(ctx context.Context, in *fedmatch.DiscloseInput) (fedmatch.Disclosure, error) {
+	var d fedmatch.Disclosure
+	if err := eval(ctx, &e.cur.Load().disclose, in, &d); err != nil {
+		return fedmatch.Disclosure{}, fedmatch.E("policy.Disclose", fedmatch.Internal, "%w", err)
+	}
+	allowed := fedmatch.DisclosableFields()
+	for _, f := range d.Fields {
+		if !slices.Contains(allowed, f) {
+			return fedmatch.Disclosure{}, fedmatch.E("policy.Disclose", fedmatch.Internal, "policy named undisclosable field %q", f)
+		}
+	}
+	return d, nil
+}
+
+// eval runs pq on in and decodes its single result strictly into out.
+func eval(ctx context.Context, pq *rego.PreparedEvalQuery, in, out any) error {
+	v, err := ast.InterfaceToValue(in)
+	if err != nil {
+		return fmt.Errorf("input: %w", err)
+	}
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(v))
+	if err != nil {
+		return err
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return fmt.Errorf("policy gave %d results; want exactly one (is there a default rule?)", len(rs))
+	}
+	b, err := json.Marshal(rs[0].Expressions[0].Value)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(out); err != nil {
+		return fmt.Errorf("policy output %s has the wrong shape: %w", b, err)
+	}
+	return nil
+}

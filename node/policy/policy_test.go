@@ -1,0 +1,166 @@
+package policy_test
+
+import (
+	"context"
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/node/policy"
+	"github.com/fedmatch/fedmatch/policies"
+)
+
+// MustLoad loads agency's policy from fsys.
+func MustLoad(tb testing.TB, fsys fs.FS, agency fedmatch.AgencyID) *policy.Engine {
+	tb.Helper()
+	e, err := policy.Load(context.Background(), fsys, agency, nil)
+	if err != nil {
+		tb.Fatalf("Load(%s): %v", agency, err)
+	}
+	return e
+}
+
+func query(requester fedmatch.AgencyID, purpose fedmatch.Purpose) *fedmatch.QueryInput {
+	return &fedmatch.QueryInput{
+		Request:   fedmatch.RequestInfo{Requester: requester, Purpose: purpose, Time: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC).Format(time.RFC3339)},
+		Agreement: fedmatch.Agreement{ID: "a", Purposes: []fedmatch.Purpose{fedmatch.BorderAdmission, fedmatch.VisaApplication}},
+	}
+}
+
+func TestEngine_Decide(t *testing.T) {
+	e := MustLoad(t, policies.FS, "gb-home-office")
+	ctx := context.Background()
+	d, err := e.Decide(ctx, query("us-dhs", fedmatch.VisaApplication))
+	if err != nil || !d.Allow || len(d.Categories) == 0 || d.MinScore == 0 {
+		t.Fatalf("Decide = %+v, %v", d, err)
+	}
+	d, err = e.Decide(ctx, query("us-dhs", fedmatch.CounterTerrorism))
+	if err != nil || d.Allow || d.Reason != "not_in_agreement" {
+		t.Fatalf("Decide outside agreement = %+v, %v", d, err)
+	}
+	in := &fedmatch.DiscloseInput{Request: query("us-dhs", fedmatch.VisaApplication).Request,
+		Record: fedmatch.RecordMeta{Category: fedmatch.ImmigrationOffender, CollectedAt: "2025-01-01", RetentionUntil: "2030-01-01", Flags: []string{}},
+		Match:  fedmatch.MatchInfo{Kind: fedmatch.KindBiographic, Score: 0.97}}
+	dis, err := e.Disclose(ctx, in)
+	if err != nil || !dis.Allow || !strings.Contains(strings.Join(dis.Fields, ","), "surname") {
+		t.Fatalf("Disclose = %+v, %v", dis, err)
+	}
+	in.Record.Flags = []string{fedmatch.FlagJuvenile}
+	if dis, err := e.Disclose(ctx, in); err != nil || dis.Allow {
+		t.Fatalf("juvenile Disclose = %+v, %v", dis, err)
+	}
+}
+
+func TestEngine_EveryShippedAgencyLoads(t *testing.T) {
+	dirs, _ := fs.ReadDir(policies.FS, ".")
+	n := 0
+	for _, d := range dirs {
+		if d.IsDir() && d.Name() != policy.LibDir {
+			MustLoad(t, policies.FS, fedmatch.AgencyID(d.Name()))
+			n++
+		}
+	}
+	if n < 3 {
+		t.Fatalf("%d agency policies; want at least 3", n)
+	}
+}
+
+const lib = "package fedmatch.lib\n\nx := 1\n"
+
+func TestLoad_Refuses(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want string
+	}{
+		{"syntax error", "package fedmatch.agencies.zz_test_agency\n\ndecision := {\n", "zz-test-agency/policy.rego:4"},
+		{"no disclose rule", "package fedmatch.agencies.zz_test_agency\n\ndecision := {}\n", "no rule"},
+		{"unsafe variable", "package fedmatch.agencies.zz_test_agency\n\ndecision if x\n\ndisclose := {}\n", "policy.rego:3"},
+		{"wrong package", "package fedmatch.agencies.other\n\ndecision := {}\n\ndisclose := {}\n", "no rule"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"lib/lib.rego": {Data: []byte(lib)}, "zz-test-agency/policy.rego": {Data: []byte(tc.src)}}
+			_, err := policy.Load(context.Background(), fsys, "zz-test-agency", nil)
+			if !fedmatch.IsCode(err, fedmatch.Invalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load: %v, want invalid naming %q", err, tc.want)
+			}
+		})
+	}
+	t.Run("missing folder", func(t *testing.T) {
+		if _, err := policy.Load(context.Background(), policies.FS, "zz-none", nil); !fedmatch.IsCode(err, fedmatch.Invalid) {
+			t.Fatalf("Load: %v, want invalid", err)
+		}
+	})
+}
+
+func agencyFS(src string) fstest.MapFS {
+	return fstest.MapFS{"lib/lib.rego": {Data: []byte(lib)}, "zz-a/policy.rego": {Data: []byte("package fedmatch.agencies.zz_a\n\n" + src)}}
+}
+
+func TestEngine_BadOutputRefuses(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		src  string
+		call func(e *policy.Engine) error
+	}{
+		{"decision wrong shape", "decision := {\"allow\": \"yes\"}\n\ndisclose := {}\n", func(e *policy.Engine) error {
+			_, err := e.Decide(ctx, query("x", fedmatch.BorderAdmission))
+			return err
+		}},
+		{"decision undefined", "decision if false\n\ndisclose := {}\n", func(e *policy.Engine) error {
+			_, err := e.Decide(ctx, query("x", fedmatch.BorderAdmission))
+			return err
+		}},
+		{"unknown category", "decision := {\"allow\": true, \"categories\": [\"pickpocket\"]}\n\ndisclose := {}\n", func(e *policy.Engine) error {
+			_, err := e.Decide(ctx, query("x", fedmatch.BorderAdmission))
+			return err
+		}},
+		{"undisclosable field", "decision := {}\n\ndisclose := {\"allow\": true, \"fields\": [\"id\"]}\n", func(e *policy.Engine) error {
+			_, err := e.Disclose(ctx, &fedmatch.DiscloseInput{})
+			return err
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := MustLoad(t, agencyFS(tc.src), "zz-a")
+			if err := tc.call(e); !fedmatch.IsCode(err, fedmatch.Internal) {
+				t.Fatalf("got %v, want internal", err)
+			}
+		})
+	}
+}
+
+func TestEngine_Reload(t *testing.T) {
+	ctx := context.Background()
+	e := MustLoad(t, agencyFS("decision := {\"allow\": false, \"reason\": \"v1\"}\n\ndisclose := {}\n"), "zz-a")
+	rev := e.Revision()
+	if err := e.Reload(ctx, agencyFS("decision := {\n")); !fedmatch.IsCode(err, fedmatch.Invalid) {
+		t.Fatalf("broken Reload: %v", err)
+	}
+	if e.Revision() != rev {
+		t.Fatal("a broken reload replaced the serving policy")
+	}
+	if err := e.Reload(ctx, agencyFS("decision := {\"allow\": false, \"reason\": \"v2\"}\n\ndisclose := {}\n")); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := e.Decide(ctx, query("x", fedmatch.BorderAdmission))
+	if e.Revision() == rev || d.Reason != "v2" {
+		t.Fatalf("after reload: revision %s, reason %q", e.Revision(), d.Reason)
+	}
+}
+
+func BenchmarkEngine_Decide(b *testing.B) {
+	e := MustLoad(b, policies.FS, "gb-home-office")
+	in := query("us-dhs", fedmatch.VisaApplication)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := e.Decide(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
