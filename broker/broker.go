@@ -1,0 +1,141 @@
+// Package broker is the broker's core: it verifies the requester, checks
+// the roster for an agreement between the requester and each target that
+// covers the purpose, forwards the unchanged token to every target in
+// parallel, and gathers per-node status within the deadline. It holds no
+// records and keeps no probes; many brokers can share a NATS queue group
+// because it keeps no state but its replay cache.
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/wire"
+)
+
+// Forwarder delivers a token to one target node and returns its raw reply.
+// Errors: Unavailable (no node listening, or no reply by ctx's deadline).
+type Forwarder interface {
+	Forward(ctx context.Context, target fedmatch.AgencyID, token []byte) ([]byte, error)
+}
+
+// Config is the broker's configuration.
+type Config struct {
+	// Timeout bounds the wait for nodes; the token's own expiry bounds it
+	// further. Nodes that have not answered by then are unavailable.
+	Timeout time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultConfig returns the broker's defaults.
+func DefaultConfig() Config { return Config{Timeout: 3 * time.Second} }
+
+// Broker routes queries.
+type Broker struct {
+	cfg      Config
+	keys     wire.KeySource
+	verifier *wire.Verifier
+	fwd      Forwarder
+	audit    fedmatch.AuditLog
+	log      *slog.Logger
+}
+
+// New returns a broker. audit may be nil (no broker log is kept); log may
+// be nil.
+func New(cfg Config, keys wire.KeySource, fwd Forwarder, audit fedmatch.AuditLog, log *slog.Logger) *Broker {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultConfig().Timeout
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	v := wire.NewVerifier(keys)
+	v.Now = cfg.Now
+	return &Broker{cfg: cfg, keys: keys, verifier: v, fwd: fwd, audit: audit, log: log}
+}
+
+// Handle answers a raw query with a raw BrokerReply; it is what the
+// transport calls and never fails.
+func (b *Broker) Handle(ctx context.Context, raw []byte) []byte {
+	res, err := b.Query(ctx, raw)
+	out, _ := json.Marshal(&wire.BrokerReply{Result: res, Error: wire.EncodeError(err)})
+	return out
+}
+
+// Query routes one query. Errors: the codes of wire.Verifier.VerifyQuery
+// for the query as a whole; per-target refusals are statuses in the result.
+func (b *Broker) Query(ctx context.Context, raw []byte) (*fedmatch.Result, error) {
+	const op = "broker.Query"
+	q, err := b.verifier.VerifyQuery(raw)
+	if err != nil {
+		b.log.Warn("query refused", "code", fedmatch.ErrorCode(err), "err", err)
+		return nil, fedmatch.Wrap(op, fedmatch.Malformed, err)
+	}
+	deadline := b.cfg.Now().Add(b.cfg.Timeout)
+	if exp := q.ExpiresAt.Time; exp.Before(deadline) {
+		deadline = exp
+	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+
+	res := &fedmatch.Result{QueryID: q.ID, Nodes: make([]fedmatch.NodeResult, len(q.Targets))}
+	roster := b.keys.Roster()
+	var wg sync.WaitGroup
+	for i, target := range q.Targets {
+		nr := &res.Nodes[i]
+		nr.Agency = target
+		if err := roster.CheckBasis(q.Basis, q.Requester(), target, q.Purpose); err != nil {
+			nr.Status, nr.Reason = fedmatch.StatusRefused, fedmatch.ErrorCode(err).String()
+			continue
+		}
+		wg.Go(func() { b.forward(ctx, q, target, raw, nr) })
+	}
+	wg.Wait()
+
+	if b.audit != nil {
+		e := &fedmatch.AuditEntry{Time: b.cfg.Now().UTC(), Event: "broker.query", QueryID: q.ID, Requester: q.Requester(),
+			Purpose: q.Purpose, Basis: q.Basis, Case: q.Case, Outcome: "routed"}
+		for _, nr := range res.Nodes {
+			e.Targets = append(e.Targets, string(nr.Agency)+"="+string(nr.Status))
+		}
+		if err := b.audit.Append(e); err != nil {
+			return nil, fedmatch.Wrap(op, fedmatch.Internal, err)
+		}
+	}
+	return res, nil
+}
+
+// forward sends the unchanged token to one target and fills in its status.
+func (b *Broker) forward(ctx context.Context, q *wire.QueryClaims, target fedmatch.AgencyID, raw []byte, nr *fedmatch.NodeResult) {
+	reply, err := b.fwd.Forward(ctx, target, raw)
+	if err != nil {
+		nr.Status, nr.Reason = fedmatch.StatusUnavailable, fedmatch.ErrorCode(err).String()
+		b.log.Info("node unavailable", "query", q.ID, "node", target, "err", err)
+		return
+	}
+	r, err := wire.DecodeNodeReply(reply)
+	if err != nil {
+		nr.Status, nr.Reason = fedmatch.StatusError, fedmatch.ErrorCode(err).String()
+		return
+	}
+	if r.Error != nil {
+		nr.Status, nr.Reason = fedmatch.StatusError, r.Error.Code
+		return
+	}
+	// The broker checks the answer is genuine before reporting its status;
+	// the requester checks again for itself.
+	c, err := b.verifier.VerifyAnswer([]byte(r.Token), target, q.Requester(), q.ID)
+	if err != nil {
+		nr.Status, nr.Reason = fedmatch.StatusError, fedmatch.ErrorCode(err).String()
+		return
+	}
+	nr.Status, nr.Reason, nr.Token = c.Answer.Status, c.Answer.Reason, r.Token
+}

@@ -1,0 +1,320 @@
+// Package node is a node's core: for each query it verifies the token
+// itself, checks the agreement, asks its policy what may be searched,
+// matches, asks its policy what each hit may disclose, signs the answer and
+// audits it. It is written against the root interfaces, so it runs with
+// fakes in unit tests and with NATS, OPA and go-memdb when wired in cmd/.
+package node
+
+import (
+	"cmp"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/wire"
+)
+
+// Config is a node's configuration. Copy DefaultConfig and adjust.
+type Config struct {
+	// Agency is who this node answers for.
+	Agency fedmatch.AgencyID
+	// Secret keys the node's opaque hit references and probe digests. It
+	// never leaves the node; 32 random bytes kept in its data directory.
+	Secret []byte
+	// MaxHits caps hits per answer whatever the policy says.
+	MaxHits int
+	// MaxCandidates caps how many candidates one probe may score, so a
+	// too-common name cannot make a query expensive.
+	MaxCandidates int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultConfig returns a node configuration with safe limits.
+func DefaultConfig() Config {
+	return Config{MaxHits: 20, MaxCandidates: 5000}
+}
+
+// Deps are the adapters a node is wired with.
+type Deps struct {
+	Keys     wire.KeySource
+	Signer   *wire.Signer
+	Store    fedmatch.Store
+	Matcher  fedmatch.Matcher
+	Policy   fedmatch.PolicyEngine
+	Audit    fedmatch.AuditLog
+	Log      *slog.Logger
+	Verifier *wire.Verifier // nil means a new one over Keys
+}
+
+// Node answers match queries for one agency.
+type Node struct {
+	cfg Config
+	d   Deps
+}
+
+// New checks cfg and deps and returns a node. Errors: Invalid.
+func New(cfg Config, d Deps) (*Node, error) {
+	const op = "node.New"
+	switch {
+	case cfg.Agency.Validate() != nil:
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%w", cfg.Agency.Validate())
+	case len(cfg.Secret) < 32:
+		return nil, fedmatch.E(op, fedmatch.Invalid, "secret must be at least 32 bytes")
+	case d.Keys == nil || d.Signer == nil || d.Store == nil || d.Matcher == nil || d.Policy == nil || d.Audit == nil:
+		return nil, fedmatch.E(op, fedmatch.Invalid, "every dependency is required")
+	case d.Signer.Agency != cfg.Agency:
+		return nil, fedmatch.E(op, fedmatch.Invalid, "signer is %s, node is %s", d.Signer.Agency, cfg.Agency)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxHits <= 0 {
+		cfg.MaxHits = DefaultConfig().MaxHits
+	}
+	if cfg.MaxCandidates <= 0 {
+		cfg.MaxCandidates = DefaultConfig().MaxCandidates
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Verifier == nil {
+		d.Verifier = wire.NewVerifier(d.Keys)
+		d.Verifier.Now = cfg.Now
+	}
+	return &Node{cfg: cfg, d: d}, nil
+}
+
+// Agency returns the agency the node answers for.
+func (n *Node) Agency() fedmatch.AgencyID { return n.cfg.Agency }
+
+// HandleMatch answers a raw query with a raw NodeReply; it is what the
+// transport calls. It never fails: every error becomes a typed reply.
+func (n *Node) HandleMatch(ctx context.Context, raw []byte) []byte {
+	tok, err := n.Match(ctx, raw)
+	reply := wire.NodeReply{Token: tok, Error: wire.EncodeError(err)}
+	b, _ := json.Marshal(&reply)
+	return b
+}
+
+// Match answers one query token with a signed answer token. Verification
+// failures return an error (there is no verified requester to answer);
+// refusals by agreement or policy are signed answers with status refused.
+// Errors: every code of wire.Verifier.VerifyQuery, WrongAudience (the
+// query does not target this node), Internal.
+func (n *Node) Match(ctx context.Context, raw []byte) (string, error) {
+	const op = "node.Match"
+	now := n.cfg.Now()
+
+	// 1. Verify the token here, whatever the broker checked.
+	q, err := n.d.Verifier.VerifyQuery(raw)
+	if err != nil {
+		n.d.Log.Warn("query refused", "code", fedmatch.ErrorCode(err), "err", err)
+		n.audit(&fedmatch.AuditEntry{Time: now, Event: "match.rejected", Outcome: fedmatch.ErrorCode(err).String()})
+		return "", fedmatch.Wrap(op, fedmatch.Malformed, err)
+	}
+	// 2. It must be addressed to us.
+	if !slices.Contains(q.Targets, n.cfg.Agency) {
+		n.audit(n.entry(q, now, "match.rejected", fedmatch.WrongAudience.String(), ""))
+		return "", fedmatch.E(op, fedmatch.WrongAudience, "query targets %v, not %s", q.Targets, n.cfg.Agency)
+	}
+	roster := n.d.Keys.Roster()
+	info := fedmatch.RequestInfo{ID: q.ID, Requester: q.Requester(), Purpose: q.Purpose, Basis: q.Basis, Case: q.Case,
+		ProbeKinds: q.Probe.Kinds(), Time: now.UTC().Format(time.RFC3339Nano)}
+	answer := &fedmatch.Answer{Agency: n.cfg.Agency, Revision: n.d.Policy.Revision()}
+
+	// 3. The agreement named as basis must cover requester, us and purpose.
+	if err := roster.CheckBasis(q.Basis, q.Requester(), n.cfg.Agency, q.Purpose); err != nil {
+		answer.Status, answer.Reason = fedmatch.StatusRefused, fedmatch.ErrorCode(err).String()
+		return n.finish(q, now, answer, nil)
+	}
+
+	// 4. Query-level policy: may they search here, for what, how strictly.
+	in := &fedmatch.QueryInput{Request: info, Requester: *roster.Member(q.Requester()),
+		Agreement: *roster.Agreement(q.Basis), Node: n.cfg.Agency}
+	dec, err := n.d.Policy.Decide(ctx, in)
+	if err != nil {
+		return "", n.fail(q, now, fedmatch.Wrap(op, fedmatch.Internal, err))
+	}
+	if !dec.Allow {
+		answer.Status, answer.Reason = fedmatch.StatusRefused, dec.Reason
+		return n.finish(q, now, answer, nil)
+	}
+
+	// 5. Match within the permitted categories and retention.
+	cands, err := n.d.Store.Candidates(n.d.Matcher.ProbeKeys(&q.Probe), dec.Categories, now)
+	if err != nil {
+		return "", n.fail(q, now, fedmatch.Wrap(op, fedmatch.Internal, err))
+	}
+	if len(cands) > n.cfg.MaxCandidates {
+		cands = cands[:n.cfg.MaxCandidates]
+	}
+	var matches []fedmatch.Match
+	for _, r := range cands {
+		if m, ok := n.d.Matcher.Score(&q.Probe, r); ok && m.Score >= dec.MinScore {
+			matches = append(matches, m)
+		}
+	}
+	slices.SortFunc(matches, func(a, b fedmatch.Match) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Record.ID, b.Record.ID))
+	})
+
+	// 6. Record-level policy: what each hit may disclose. A record that may
+	// not be disclosed is dropped, as if it did not exist.
+	limit := n.cfg.MaxHits
+	if dec.MaxHits > 0 {
+		limit = min(limit, dec.MaxHits)
+	}
+	var fields []string
+	for _, m := range matches {
+		if len(answer.Hits) == limit {
+			break
+		}
+		din := &fedmatch.DiscloseInput{Request: info, Requester: in.Requester, Node: n.cfg.Agency,
+			Record: meta(m.Record), Match: fedmatch.MatchInfo{Kind: m.Kind, Score: round(m.Score)}}
+		dis, err := n.d.Policy.Disclose(ctx, din)
+		if err != nil {
+			return "", n.fail(q, now, fedmatch.Wrap(op, fedmatch.Internal, err))
+		}
+		if !dis.Allow {
+			continue
+		}
+		answer.Hits = append(answer.Hits, fedmatch.Hit{
+			Ref: n.ref(q.Requester(), m.Record.ID), Kind: m.Kind, Score: round(m.Score), Fields: Project(m.Record, dis.Fields),
+		})
+		fields = append(fields, dis.Fields...)
+	}
+	answer.Status = fedmatch.StatusNoHit
+	if len(answer.Hits) > 0 {
+		answer.Status = fedmatch.StatusHit
+	}
+	slices.Sort(fields)
+	return n.finish(q, now, answer, slices.Compact(fields))
+}
+
+// finish signs the answer and audits it; the answer is released only once
+// its audit entry is on disk.
+func (n *Node) finish(q *wire.QueryClaims, now time.Time, a *fedmatch.Answer, fields []string) (string, error) {
+	tok, err := n.d.Signer.SignAnswer(q, a)
+	if err != nil {
+		return "", n.fail(q, now, err)
+	}
+	e := n.entry(q, now, "match", string(a.Status), a.Reason)
+	e.Revision, e.Fields = a.Revision, fields
+	for _, h := range a.Hits {
+		e.Refs = append(e.Refs, h.Ref)
+	}
+	if err := n.d.Audit.Append(e); err != nil {
+		n.d.Log.Error("audit append failed; answer withheld", "err", err)
+		return "", fedmatch.Wrap("node.Match", fedmatch.Internal, err)
+	}
+	n.d.Log.Debug("query answered", "query", q.ID, "requester", q.Issuer, "purpose", q.Purpose, "status", a.Status, "hits", len(a.Hits))
+	return tok, nil
+}
+
+func (n *Node) fail(q *wire.QueryClaims, now time.Time, err error) error {
+	n.d.Log.Error("query failed", "query", q.ID, "err", err)
+	n.audit(n.entry(q, now, "match.failed", fedmatch.ErrorCode(err).String(), ""))
+	return err
+}
+
+func (n *Node) audit(e *fedmatch.AuditEntry) {
+	if err := n.d.Audit.Append(e); err != nil {
+		n.d.Log.Error("audit append failed", "err", err)
+	}
+}
+
+func (n *Node) entry(q *wire.QueryClaims, now time.Time, event, outcome, reason string) *fedmatch.AuditEntry {
+	return &fedmatch.AuditEntry{Time: now.UTC(), Event: event, QueryID: q.ID, Requester: q.Requester(), Purpose: q.Purpose,
+		Basis: q.Basis, Case: q.Case, ProbeDigest: n.ProbeDigest(&q.Probe), Outcome: outcome, Reason: reason}
+}
+
+// ref is the opaque reference of record id as given to requester: a keyed
+// hash, so it reveals nothing of the id, differs per requester (two
+// agencies cannot join their results by it) and only this node can
+// resolve it.
+func (n *Node) ref(requester fedmatch.AgencyID, id string) string {
+	return n.mac("ref", string(requester), id)[:32]
+}
+
+// ProbeDigest is what the audit log keeps of a probe: a keyed hash, so an
+// auditor with the node's secret can check a claimed probe against it,
+// while a reader of the log cannot guess names and dates of birth from it.
+func (n *Node) ProbeDigest(p *fedmatch.Probe) string {
+	b, _ := json.Marshal(p)
+	return n.mac("probe", string(b))
+}
+
+func (n *Node) mac(domain string, parts ...string) string {
+	h := hmac.New(sha256.New, n.cfg.Secret)
+	h.Write([]byte("fedmatch-" + domain))
+	for _, p := range parts {
+		h.Write([]byte{0})
+		h.Write([]byte(p))
+	}
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
+func meta(r *fedmatch.Record) fedmatch.RecordMeta {
+	flags := r.Flags
+	if flags == nil {
+		flags = []string{}
+	}
+	return fedmatch.RecordMeta{Category: r.Category, CollectedAt: r.CollectedAt, RetentionUntil: r.RetentionUntil,
+		ExtendedUntil: r.ExtendedUntil, ExtensionReason: r.ExtensionReason, Flags: flags}
+}
+
+func round(s float64) float64 { return math.Round(s*1000) / 1000 }
+
+// Project copies the named fields of r, and only those, into a map. Names
+// outside fedmatch.DisclosableFields, and empty fields, are left out.
+func Project(r *fedmatch.Record, fields []string) map[string]any {
+	if len(fields) == 0 {
+		return nil
+	}
+	out := map[string]any{}
+	put := func(k string, v any, empty bool) {
+		if !empty {
+			out[k] = v
+		}
+	}
+	for _, f := range fields {
+		switch f {
+		case "category":
+			put(f, r.Category, r.Category == "")
+		case "surname":
+			put(f, r.Surname, r.Surname == "")
+		case "given_names":
+			put(f, r.GivenNames, r.GivenNames == "")
+		case "aliases":
+			put(f, r.Aliases, len(r.Aliases) == 0)
+		case "date_of_birth":
+			put(f, r.DateOfBirth, r.DateOfBirth == "")
+		case "sex":
+			put(f, r.Sex, r.Sex == "")
+		case "nationalities":
+			put(f, r.Nationalities, len(r.Nationalities) == 0)
+		case "place_of_birth":
+			put(f, r.PlaceOfBirth, r.PlaceOfBirth == "")
+		case "address":
+			put(f, r.Address, r.Address == "")
+		case "documents":
+			put(f, r.Documents, len(r.Documents) == 0)
+		case "collected_at":
+			put(f, r.CollectedAt, r.CollectedAt == "")
+		case "flags":
+			put(f, r.Flags, len(r.Flags) == 0)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
