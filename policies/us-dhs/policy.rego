@@ -6,12 +6,12 @@ package fedmatch.agencies.us_dhs
 import data.fedmatch.lib
 
 # searchable[partner][purpose] is the set of categories a partner may
-# search here for a purpose.
+# search here for a purpose. DHS does not answer asylum determinations
+# automatically, though its agreement with the UK would allow them.
 searchable := {
 	"gb-home-office": {
 		"border-admission": {"immigration-offender", "false-document", "traveller-of-interest"},
 		"visa-application": {"immigration-offender", "failed-asylum-seeker", "false-document", "traveller-of-interest"},
-		"asylum-determination": {"failed-asylum-seeker", "immigration-offender"},
 		"immigration-enforcement": {"immigration-offender", "failed-asylum-seeker", "false-document"},
 	},
 	"de-bka": {
@@ -27,7 +27,6 @@ disclosed := {
 	"gb-home-office": {
 		"border-admission": lib.fields_reference,
 		"visa-application": lib.fields_identity,
-		"asylum-determination": lib.fields_identity,
 		"immigration-enforcement": lib.fields_full,
 	},
 	"de-bka": {

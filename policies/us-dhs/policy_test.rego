@@ -37,3 +37,9 @@ test_default_deny_unknown_partner if {
 	not policy.decision.allow with input as query("fr-dgsi", "border-admission")
 	not policy.disclose.allow with input as hit("fr-dgsi", "border-admission")
 }
+
+test_gb_asylum_not_answered_automatically if {
+	inp := object.union(query("gb-home-office", "asylum-determination"), {"agreement": {"purposes": ["asylum-determination"]}})
+	d := policy.decision with input as inp
+	d == {"allow": false, "reason": "purpose_not_permitted"}
+}

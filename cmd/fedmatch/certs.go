@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/certs"
+)
+
+func runCerts(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(e.stdout, `Usage: fedmatch certs <init|show> [flags]
+
+  init   create a federation: CA, agency keys and certificates, roster
+  show   load a federation, verify it, and list members and agreements
+`)
+		if len(args) == 0 {
+			return usageErr("certs: a subcommand is required")
+		}
+		return nil
+	}
+	switch args[0] {
+	case "init":
+		return runCertsInit(e, args[1:])
+	case "show":
+		return runCertsShow(e, args[1:])
+	}
+	return usageErr("certs: unknown subcommand %q", args[0])
+}
+
+// agreementsFlag collects repeated --agreement values.
+type agreementsFlag []fedmatch.Agreement
+
+func (a *agreementsFlag) String() string { return "" }
+
+func (a *agreementsFlag) Set(s string) error {
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 {
+		return fmt.Errorf("want ID:PARTY+PARTY:PURPOSE+PURPOSE, got %q", s)
+	}
+	ag := fedmatch.Agreement{ID: parts[0]}
+	for _, p := range strings.Split(parts[1], "+") {
+		ag.Parties = append(ag.Parties, fedmatch.AgencyID(p))
+	}
+	for _, p := range strings.Split(parts[2], "+") {
+		ag.Purposes = append(ag.Purposes, fedmatch.Purpose(p))
+	}
+	*a = append(*a, ag)
+	return nil
+}
+
+func runCertsInit(e *env, args []string) error {
+	fs := flags(e, "certs init", "certs init --dir DIR --agencies ID,ID,... [flags]", `
+Creates a federation in DIR: a CA (ca.crt, ca.key), for every agency an
+Ed25519 signing key and an X.509 certificate issued by the CA naming the
+agency (agencies/<id>/cert.pem, key.pem), and roster.json with members
+and agreements. Private keys are written with mode 0600. Refuses to
+overwrite an existing federation.
+
+Agreements are given as ID:PARTY+PARTY:PURPOSE+PURPOSE, for example
+  --agreement gb-us-2026:gb-home-office+us-dhs:border-admission+visa-application
+Without any, one agreement "<federation>-all" covers every agency and purpose.
+Purposes: `+purposeList())
+	dir := fs.String("dir", "", "folder to create the federation in")
+	list := fs.String("agencies", "", "comma-separated agency ids (lowercase, digits, hyphens)")
+	name := fs.String("federation", "dev", "federation name (the aud claim of queries)")
+	validity := fs.Duration("validity", certs.DefaultValidity, "validity of agency certificates (the CA gets twice this)")
+	var ags agreementsFlag
+	fs.Var(&ags, "agreement", "an agreement ID:PARTY+PARTY:PURPOSE+PURPOSE (repeatable)")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if err := required(fs, "dir", "agencies"); err != nil {
+		return err
+	}
+	ids, err := agencyList(*list)
+	if err != nil {
+		return err
+	}
+	r := fedmatch.Roster{Federation: *name, Agreements: ags}
+	for _, id := range ids {
+		r.Members = append(r.Members, fedmatch.Member{ID: id, Name: string(id)})
+	}
+	if len(r.Agreements) == 0 {
+		r.Agreements = []fedmatch.Agreement{{ID: *name + "-all", Parties: ids, Purposes: fedmatch.Purposes()}}
+	}
+	if err := certs.Init(*dir, certs.InitOptions{Roster: r, Validity: *validity}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "federation %q written to %s: %d agencies, %d agreements\n", *name, *dir, len(ids), len(r.Agreements))
+	return nil
+}
+
+func runCertsShow(e *env, args []string) error {
+	fs := flags(e, "certs show", "certs show --dir DIR", "Loads the federation in DIR, verifying every certificate, and lists it.")
+	dir := fs.String("dir", "", "federation folder")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if err := required(fs, "dir"); err != nil {
+		return err
+	}
+	t, err := certs.Load(*dir, time.Now())
+	if err != nil {
+		return err
+	}
+	r := t.Roster()
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "federation %s (CA valid until %s)\n\nMEMBER\tNAME\tSTATUS\n", r.Federation, t.CA().NotAfter.Format(time.DateOnly))
+	for _, m := range r.Members {
+		status := "active"
+		if !r.Active(m.ID) {
+			status = "revoked"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", m.ID, m.Name, status)
+	}
+	fmt.Fprintf(tw, "\nAGREEMENT\tPARTIES\tPURPOSES\n")
+	for _, a := range r.Agreements {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.ID, join(a.Parties), join(a.Purposes))
+	}
+	return tw.Flush()
+}
+
+func join[T ~string](xs []T) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = string(x)
+	}
+	return strings.Join(s, ",")
+}
+
+func purposeList() string { return join(fedmatch.Purposes()) }

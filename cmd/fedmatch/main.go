@@ -1,0 +1,163 @@
+// Command fedmatch is the one binary of the federation: a node, a broker,
+// a requester's query tool, the federation's certificate tooling, and a
+// self-contained demo. It is the only place that reads flags, environment
+// and files and wires adapters (NATS, OPA, go-memdb) into the cores.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/fedmatch/fedmatch"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, "fedmatch:", err)
+		}
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// errUsage marks a command-line mistake (exit 2); errReported an error
+// already printed.
+var (
+	errUsage    = errors.New("usage")
+	errReported = errors.New("reported")
+)
+
+func usageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+// env is what a command may touch of the outside world.
+type env struct {
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "run a throwaway federation on an embedded NATS server and a scripted set of queries", runDemo},
+		{"certs", "create and inspect the federation's CA, agency keys and roster", runCerts},
+		{"node", "run an agency's node, or import records into its data directory", runNode},
+		{"broker", "run a broker that routes signed queries between nodes", runBroker},
+		{"query", "send a signed query from an agency and print the verified answers", runQuery},
+		{"audit", "verify and show audit logs", runAudit},
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	level := slog.LevelInfo
+	if err := level.UnmarshalText([]byte(strings.ToUpper(getenv("FEDMATCH_LOG")))); err != nil || getenv("FEDMATCH_LOG") == "" {
+		level = slog.LevelInfo
+	}
+	e := &env{getenv: getenv, stdout: stdout, stderr: stderr,
+		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(stdout)
+		if len(args) == 0 {
+			return usageErr("a command is required")
+		}
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	printUsage(stderr)
+	return usageErr("unknown command %q", args[0])
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `fedmatch: a federated match broker between agencies.
+
+Usage: fedmatch <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Run 'fedmatch <command> --help' for a command's flags.
+Environment: FEDMATCH_LOG=debug|info|warn|error sets the log level (logs go to stderr).
+`)
+}
+
+// flags makes a flag set whose --help prints usage to stdout and succeeds.
+func flags(e *env, name, synopsis, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: fedmatch %s\n\n%s\n\nFlags:\n", synopsis, strings.TrimSpace(about))
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args; help is true when --help was asked for (and printed).
+func parse(e *env, fs *flag.FlagSet, args []string) (help bool, err error) {
+	fs.SetOutput(io.Discard)
+	err = fs.Parse(args)
+	fs.SetOutput(e.stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(e.stdout)
+		fs.Usage()
+		return true, nil
+	}
+	if err != nil {
+		fs.Usage()
+		return false, usageErr("%v", err)
+	}
+	return false, nil
+}
+
+// required checks that flags were given a value.
+func required(fs *flag.FlagSet, names ...string) error {
+	for _, n := range names {
+		if f := fs.Lookup(n); f == nil || f.Value.String() == "" {
+			return usageErr("fedmatch %s: --%s is required", fs.Name(), n)
+		}
+	}
+	return nil
+}
+
+func agencyList(s string) ([]fedmatch.AgencyID, error) {
+	var out []fedmatch.AgencyID
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		id := fedmatch.AgencyID(p)
+		if err := id.Validate(); err != nil {
+			return nil, usageErr("%v", err)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}

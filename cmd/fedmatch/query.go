@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/bus"
+	"github.com/fedmatch/fedmatch/wire"
+)
+
+// docsFlag collects repeated --doc STATE:NUMBER values.
+type docsFlag []fedmatch.Document
+
+func (d *docsFlag) String() string { return "" }
+
+func (d *docsFlag) Set(s string) error {
+	state, num, ok := strings.Cut(s, ":")
+	if !ok || state == "" || num == "" {
+		return fmt.Errorf("want STATE:NUMBER (e.g. GBR:123456789), got %q", s)
+	}
+	*d = append(*d, fedmatch.Document{IssuingState: strings.ToUpper(state), Number: num})
+	return nil
+}
+
+func runQuery(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "query", "query --fed DIR --agency ID --targets ID,... --purpose P --basis AGREEMENT [probe flags]", `
+Signs a match query with the agency's key, sends it to the broker and
+prints each target's status. Every answer is verified here (signature,
+issuer, audience, query id) before it is shown; one that does not verify
+is reported as an error, never trusted.
+
+The probe is given by flags (--surname, --given, --dob, --doc ...) or as a
+JSON file with --probe. Purposes: `+purposeList())
+	url := fs.String("nats", "nats://127.0.0.1:4222", "NATS server URL")
+	fed := fs.String("fed", "", "federation folder holding the agency's key")
+	agency := fs.String("agency", "", "the requesting agency")
+	targets := fs.String("targets", "", "comma-separated agencies to ask")
+	purpose := fs.String("purpose", "", "purpose of the query")
+	basis := fs.String("basis", "", "id of the agreement the query is made under")
+	caseRef := fs.String("case", "", "the requester's case reference")
+	surname := fs.String("surname", "", "probe: surname")
+	givenNames := fs.String("given", "", "probe: given names")
+	dob := fs.String("dob", "", "probe: date of birth, YYYY, YYYY-MM or YYYY-MM-DD")
+	sex := fs.String("sex", "", "probe: sex (M, F, X)")
+	nat := fs.String("nationality", "", "probe: nationality (ICAO code)")
+	probeFile := fs.String("probe", "", "probe as a JSON file (instead of the probe flags)")
+	var docs docsFlag
+	fs.Var(&docs, "doc", "probe: a document STATE:NUMBER (repeatable)")
+	asJSON := fs.Bool("json", false, "print the verified result as JSON")
+	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for the broker")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if err := required(fs, "fed", "agency", "targets", "purpose", "basis"); err != nil {
+		return err
+	}
+	tids, err := agencyList(*targets)
+	if err != nil {
+		return err
+	}
+	probe := fedmatch.Probe{Surname: *surname, GivenNames: *givenNames, Sex: *sex, Nationality: *nat, Documents: docs}
+	if probe.DateOfBirth, err = fedmatch.ParseDate(*dob); err != nil {
+		return usageErr("--dob: %v", err)
+	}
+	if *probeFile != "" {
+		b, err := os.ReadFile(*probeFile)
+		if err != nil {
+			return fedmatch.E("query", fedmatch.NotFound, "%w", err)
+		}
+		probe = fedmatch.Probe{}
+		if err := json.Unmarshal(b, &probe); err != nil {
+			return fedmatch.E("query", fedmatch.Malformed, "%s: %w", *probeFile, err)
+		}
+	}
+	nc, err := bus.Connect(*url, "fedmatch-query-"+*agency, e.log)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	req, err := newRequester(*fed, fedmatch.AgencyID(*agency), nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	q := &wire.QueryRequest{Purpose: fedmatch.Purpose(*purpose), Basis: *basis, Case: *caseRef, Targets: tids, Probe: probe}
+	res, err := req.Ask(ctx, q)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return printResult(e.stdout, res)
+}
+
+// printResult prints a verified result as a table, hits indented below
+// their node.
+func printResult(w io.Writer, res *fedmatch.Result) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "query %s\nNODE\tSTATUS\tREASON\tHITS\n", res.QueryID)
+	for _, nr := range res.Nodes {
+		hits := 0
+		if nr.Answer != nil {
+			hits = len(nr.Answer.Hits)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", nr.Agency, nr.Status, nr.Reason, hits)
+		if nr.Answer == nil {
+			continue
+		}
+		for _, h := range nr.Answer.Hits {
+			fmt.Fprintf(tw, "  ref %s\t%s %.3f\t%s\t\n", h.Ref, h.Kind, h.Score, formatFields(h.Fields))
+		}
+	}
+	return tw.Flush()
+}
+
+// formatFields renders disclosed fields as key=value in the order of
+// fedmatch.DisclosableFields; documents as STATE:NUMBER[/status].
+func formatFields(f map[string]any) string {
+	if len(f) == 0 {
+		return "(hit/no-hit only)"
+	}
+	var parts []string
+	for _, k := range fedmatch.DisclosableFields() {
+		v, ok := f[k]
+		if !ok {
+			continue
+		}
+		b, _ := json.Marshal(v)
+		s := strings.Trim(string(b), `"`)
+		var ds []fedmatch.Document
+		var list []string
+		if json.Unmarshal(b, &list) == nil {
+			s = strings.Join(list, ",")
+		}
+		if k == "documents" && json.Unmarshal(b, &ds) == nil {
+			var out []string
+			for _, d := range ds {
+				out = append(out, strings.TrimSuffix(d.IssuingState+":"+d.Number+"/"+d.Status, "/"))
+			}
+			s = strings.Join(out, ",")
+		}
+		parts = append(parts, k+"="+s)
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/audit"
+	"github.com/fedmatch/fedmatch/broker"
+	"github.com/fedmatch/fedmatch/bus"
+	"github.com/fedmatch/fedmatch/certs"
+	"github.com/fedmatch/fedmatch/node"
+	"github.com/fedmatch/fedmatch/node/match"
+	"github.com/fedmatch/fedmatch/node/policy"
+	"github.com/fedmatch/fedmatch/node/store"
+	"github.com/fedmatch/fedmatch/policies"
+	"github.com/fedmatch/fedmatch/wire"
+)
+
+// Files inside a node's data directory.
+const (
+	secretFile = "node.secret"
+	auditFile  = "audit.jsonl"
+)
+
+// nodeOptions is everything a node needs to start.
+type nodeOptions struct {
+	FedDir   string
+	DataDir  string
+	Agency   fedmatch.AgencyID
+	Policies fs.FS // nil means the embedded policies
+	NC       *nats.Conn
+	Log      *slog.Logger
+}
+
+// runningNode is a started node and what it holds open.
+type runningNode struct {
+	Node  *node.Node
+	Store *store.Store
+	audit *audit.Log
+	stop  context.CancelFunc
+}
+
+// Close stops serving and closes the audit log.
+func (r *runningNode) Close() {
+	r.stop()
+	r.audit.Close()
+}
+
+// startNode wires a node from its federation folder and data directory and
+// serves it on NATS. A broken policy, key or store fails here, before any
+// query is taken.
+func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
+	const op = "node.Start"
+	log := o.Log.With("node", o.Agency)
+	trust, err := certs.Load(o.FedDir, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	key, err := certs.LoadKey(o.FedDir, o.Agency, trust)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	secret, err := loadSecret(o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	m := match.New(match.DefaultConfig())
+	st, err := store.Open(o.DataDir, m, log)
+	if err != nil {
+		return nil, err
+	}
+	pfs := o.Policies
+	if pfs == nil {
+		pfs = policies.FS
+	}
+	pol, err := policy.Load(ctx, pfs, o.Agency, log)
+	if err != nil {
+		return nil, err
+	}
+	al, err := audit.Open(filepath.Join(o.DataDir, auditFile))
+	if err != nil {
+		return nil, err
+	}
+	cfg := node.DefaultConfig()
+	cfg.Agency, cfg.Secret = o.Agency, secret
+	n, err := node.New(cfg, node.Deps{Keys: trust, Signer: &wire.Signer{Agency: o.Agency, Key: key},
+		Store: st, Matcher: m, Policy: pol, Audit: al, Log: log})
+	if err != nil {
+		al.Close()
+		return nil, err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	_, err = bus.Serve(sctx, o.NC, bus.ServiceConfig{
+		Name: bus.ServiceName(o.Agency), Description: "fedmatch node of " + string(o.Agency),
+		Endpoints: []bus.Endpoint{{Name: "match", Subject: bus.NodeSubject(o.Agency, "match"),
+			Queue: "fedmatch-node-" + string(o.Agency), Handler: n.HandleMatch}},
+	})
+	if err != nil {
+		stop()
+		al.Close()
+		return nil, err
+	}
+	log.Info("node serving", "records", st.Len(), "policy", pol.Revision(), "subject", bus.NodeSubject(o.Agency, "match"))
+	return &runningNode{Node: n, Store: st, audit: al, stop: stop}, nil
+}
+
+// loadSecret reads the node's secret, creating it on first start.
+func loadSecret(dir string) ([]byte, error) {
+	const op = "node.Secret"
+	path := filepath.Join(dir, secretFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if len(b) != 32 {
+			return nil, fedmatch.E(op, fedmatch.Invalid, "%s holds %d bytes, want 32", path, len(b))
+		}
+		return b, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	b = make([]byte, 32)
+	rand.Read(b)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	return b, f.Close()
+}
+
+// brokerOptions is everything a broker needs to start.
+type brokerOptions struct {
+	FedDir    string
+	AuditPath string // empty: no broker audit log
+	Timeout   time.Duration
+	NC        *nats.Conn
+	Log       *slog.Logger
+}
+
+// startBroker wires a broker and serves it in the broker queue group.
+func startBroker(ctx context.Context, o brokerOptions) (stop func(), err error) {
+	trust, err := certs.Load(o.FedDir, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	var al *audit.Log
+	var auditLog fedmatch.AuditLog
+	if o.AuditPath != "" {
+		if al, err = audit.Open(o.AuditPath); err != nil {
+			return nil, err
+		}
+		auditLog = al
+	}
+	cfg := broker.DefaultConfig()
+	if o.Timeout > 0 {
+		cfg.Timeout = o.Timeout
+	}
+	b := broker.New(cfg, trust, &bus.Forwarder{NC: o.NC}, auditLog, o.Log.With("component", "broker"))
+	sctx, cancel := context.WithCancel(ctx)
+	_, err = bus.Serve(sctx, o.NC, bus.ServiceConfig{
+		Name: "fedmatch-broker", Description: "fedmatch broker of federation " + trust.Roster().Federation,
+		Endpoints: []bus.Endpoint{{Name: "query", Subject: bus.QuerySubject, Queue: bus.BrokerQueue, Handler: b.Handle}},
+	})
+	if err != nil {
+		cancel()
+		if al != nil {
+			al.Close()
+		}
+		return nil, err
+	}
+	o.Log.Info("broker serving", "subject", bus.QuerySubject, "federation", trust.Roster().Federation)
+	return func() {
+		cancel()
+		if al != nil {
+			al.Close()
+		}
+	}, nil
+}
+
+// newRequester wires a requester for agency from its federation folder.
+func newRequester(fedDir string, agency fedmatch.AgencyID, nc *nats.Conn) (*node.Requester, error) {
+	trust, err := certs.Load(fedDir, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	key, err := certs.LoadKey(fedDir, agency, trust)
+	if err != nil {
+		return nil, err
+	}
+	return &node.Requester{Signer: &wire.Signer{Agency: agency, Key: key}, Verifier: wire.NewVerifier(trust),
+		Sender: &bus.Sender{NC: nc}}, nil
+}
