@@ -1,0 +1,284 @@
+package node_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/internal/testfed"
+	"github.com/fedmatch/fedmatch/node"
+	"github.com/fedmatch/fedmatch/node/match"
+	"github.com/fedmatch/fedmatch/wire"
+)
+
+// fakeStore returns its records as candidates, filtered as the contract says.
+type fakeStore struct{ recs []*fedmatch.Record }
+
+func (s *fakeStore) Candidates(_ []string, cats []fedmatch.Category, now time.Time) ([]*fedmatch.Record, error) {
+	var out []*fedmatch.Record
+	for _, r := range s.recs {
+		if slices.Contains(cats, r.Category) && r.Retained(now) {
+			out = append(out, r.Clone())
+		}
+	}
+	return out, nil
+}
+func (s *fakeStore) Get(string) (*fedmatch.Record, error) { return nil, errors.New("unused") }
+func (s *fakeStore) Len() int                             { return len(s.recs) }
+
+// fakePolicy allows what it is told and records what it was asked.
+type fakePolicy struct {
+	decision fedmatch.Decision
+	fields   []string
+	asked    []fedmatch.DiscloseInput
+}
+
+func (p *fakePolicy) Decide(context.Context, *fedmatch.QueryInput) (fedmatch.Decision, error) {
+	return p.decision, nil
+}
+func (p *fakePolicy) Disclose(_ context.Context, in *fedmatch.DiscloseInput) (fedmatch.Disclosure, error) {
+	p.asked = append(p.asked, *in)
+	if slices.Contains(in.Record.Flags, fedmatch.FlagJuvenile) {
+		return fedmatch.Disclosure{}, nil
+	}
+	return fedmatch.Disclosure{Allow: true, Fields: p.fields}, nil
+}
+func (p *fakePolicy) Revision() string { return "rev-1" }
+
+type fakeAudit struct {
+	entries []*fedmatch.AuditEntry
+	err     error
+}
+
+func (a *fakeAudit) Append(e *fedmatch.AuditEntry) error {
+	if a.err != nil {
+		return a.err
+	}
+	a.entries = append(a.entries, e)
+	return nil
+}
+
+type fixture struct {
+	fed    *testfed.Fed
+	node   *node.Node
+	policy *fakePolicy
+	audit  *fakeAudit
+	gb     *wire.Signer
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	fed := testfed.MustFed(t, testfed.Roster())
+	recs := []*fedmatch.Record{
+		{ID: "secret-id-1", Category: fedmatch.ImmigrationOffender, CollectedAt: "2025-01-01", RetentionUntil: "2099-01-01",
+			Surname: "Okafor", GivenNames: "Chidi", DateOfBirth: "1984-02-29", Address: "1 Secret Street"},
+		{ID: "secret-id-2", Category: fedmatch.ImmigrationOffender, CollectedAt: "2025-01-01", RetentionUntil: "2099-01-01",
+			Flags: []string{fedmatch.FlagJuvenile}, Surname: "Okafor", GivenNames: "Chidi", DateOfBirth: "1984-02-29"},
+		{ID: "secret-id-3", Category: fedmatch.ArrestBiometrics, CollectedAt: "2025-01-01", RetentionUntil: "2099-01-01",
+			Surname: "Okafor", GivenNames: "Chidi", DateOfBirth: "1984-02-29"},
+	}
+	f := &fixture{fed: fed, audit: &fakeAudit{},
+		policy: &fakePolicy{decision: fedmatch.Decision{Allow: true, Categories: []fedmatch.Category{fedmatch.ImmigrationOffender}, MinScore: 0.8},
+			fields: []string{"category", "surname"}},
+		gb: &wire.Signer{Agency: testfed.GB, Key: fed.MustKey(t, testfed.GB)}}
+	cfg := node.DefaultConfig()
+	cfg.Agency, cfg.Secret = testfed.US, []byte(strings.Repeat("k", 32))
+	n, err := node.New(cfg, node.Deps{Keys: fed.Trust, Signer: &wire.Signer{Agency: testfed.US, Key: fed.MustKey(t, testfed.US)},
+		Store: &fakeStore{recs: recs}, Matcher: match.New(match.DefaultConfig()), Policy: f.policy, Audit: f.audit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.node = n
+	return f
+}
+
+func (f *fixture) query(t *testing.T, adjust func(*wire.QueryRequest)) (string, *wire.QueryClaims) {
+	t.Helper()
+	q := &wire.QueryRequest{Audience: f.fed.Trust.Roster().Audience(), Purpose: fedmatch.VisaApplication, Basis: "gb-us-2026",
+		Targets: []fedmatch.AgencyID{testfed.US}, Probe: fedmatch.Probe{Surname: "OKAFOR", GivenNames: "Chidi", DateOfBirth: "1984-02-29"}}
+	if adjust != nil {
+		adjust(q)
+	}
+	tok, c, err := f.gb.SignQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok, c
+}
+
+func (f *fixture) answer(t *testing.T, tok string, c *wire.QueryClaims) *fedmatch.Answer {
+	t.Helper()
+	ans, err := f.node.Match(context.Background(), []byte(tok))
+	if err != nil {
+		t.Fatalf("Match: %v", err)
+	}
+	a, err := wire.NewVerifier(f.fed.Trust).VerifyAnswer([]byte(ans), testfed.US, testfed.GB, c.ID)
+	if err != nil {
+		t.Fatalf("VerifyAnswer: %v", err)
+	}
+	return &a.Answer
+}
+
+func TestNode_MatchDisclosesOnlyAllowed(t *testing.T) {
+	f := newFixture(t)
+	tok, c := f.query(t, nil)
+	a := f.answer(t, tok, c)
+	if a.Status != fedmatch.StatusHit || len(a.Hits) != 1 {
+		t.Fatalf("answer = %+v; want one hit (juvenile dropped, arrest biometrics not searched)", a)
+	}
+	h := a.Hits[0]
+	if len(h.Fields) != 2 || h.Fields["surname"] != "Okafor" || h.Fields["category"] != string(fedmatch.ImmigrationOffender) {
+		t.Fatalf("fields = %v; want category and surname only", h.Fields)
+	}
+	b, _ := json.Marshal(a)
+	for _, secret := range []string{"secret-id", "Secret Street"} {
+		if strings.Contains(string(b), secret) {
+			t.Fatalf("answer leaks %q: %s", secret, b)
+		}
+	}
+	if a.Revision != "rev-1" {
+		t.Fatalf("revision = %q", a.Revision)
+	}
+	// The record-level policy saw metadata, never identity.
+	for _, in := range f.policy.asked {
+		if in.Record.Category == fedmatch.ArrestBiometrics {
+			t.Fatal("a category outside the decision was matched")
+		}
+	}
+}
+
+func TestNode_MatchAudit(t *testing.T) {
+	f := newFixture(t)
+	tok, c := f.query(t, nil)
+	f.answer(t, tok, c)
+	if len(f.audit.entries) != 1 {
+		t.Fatalf("%d audit entries, want 1", len(f.audit.entries))
+	}
+	e := f.audit.entries[0]
+	b, _ := json.Marshal(e)
+	if strings.Contains(strings.ToUpper(string(b)), "OKAFOR") || strings.Contains(string(b), "1984") {
+		t.Fatalf("audit entry holds the probe: %s", b)
+	}
+	if e.ProbeDigest == "" || e.QueryID != c.ID || e.Outcome != "hit" || len(e.Refs) != 1 || !slices.Equal(e.Fields, []string{"category", "surname"}) {
+		t.Fatalf("audit entry = %s", b)
+	}
+	if e.ProbeDigest != f.node.ProbeDigest(&c.Probe) {
+		t.Fatal("probe digest does not match the probe")
+	}
+}
+
+func TestNode_MatchWithheldWithoutAudit(t *testing.T) {
+	f := newFixture(t)
+	f.audit.err = errors.New("disk full")
+	tok, _ := f.query(t, nil)
+	if _, err := f.node.Match(context.Background(), []byte(tok)); !fedmatch.IsCode(err, fedmatch.Internal) {
+		t.Fatalf("Match: %v; an answer must not leave without its audit entry", err)
+	}
+}
+
+func TestNode_MatchRefusals(t *testing.T) {
+	tests := []struct {
+		name   string
+		adjust func(*wire.QueryRequest)
+		policy *fedmatch.Decision
+		status fedmatch.Status
+		reason string
+		code   fedmatch.Code // error instead of answer
+	}{
+		{"policy refuses", nil, &fedmatch.Decision{Reason: "purpose_not_permitted"}, fedmatch.StatusRefused, "purpose_not_permitted", 0},
+		{"policy zero value denies", nil, &fedmatch.Decision{}, fedmatch.StatusRefused, "", 0},
+		{"purpose outside agreement", func(q *wire.QueryRequest) { q.Purpose = fedmatch.CounterTerrorism }, nil, fedmatch.StatusRefused, "not_in_agreement", 0},
+		{"unknown agreement", func(q *wire.QueryRequest) { q.Basis = "secret-deal" }, nil, fedmatch.StatusRefused, "not_in_agreement", 0},
+		{"not addressed to this node", func(q *wire.QueryRequest) { q.Targets = []fedmatch.AgencyID{testfed.DE} }, nil, "", "", fedmatch.WrongAudience},
+		{"no hit", func(q *wire.QueryRequest) { q.Probe.Surname = "Lindqvist" }, nil, fedmatch.StatusNoHit, "", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			if tc.policy != nil {
+				f.policy.decision = *tc.policy
+			}
+			tok, c := f.query(t, tc.adjust)
+			if tc.code != 0 {
+				if _, err := f.node.Match(context.Background(), []byte(tok)); !fedmatch.IsCode(err, tc.code) {
+					t.Fatalf("Match: %v, want %v", err, tc.code)
+				}
+				return
+			}
+			a := f.answer(t, tok, c)
+			if a.Status != tc.status || (tc.reason != "" && a.Reason != tc.reason) || len(a.Hits) != 0 {
+				t.Fatalf("answer = %+v, want %s %s", a, tc.status, tc.reason)
+			}
+			if len(f.audit.entries) != 1 || f.audit.entries[0].Outcome != string(tc.status) {
+				t.Fatalf("audit = %+v", f.audit.entries)
+			}
+		})
+	}
+}
+
+func TestNode_HandleMatchTypedErrors(t *testing.T) {
+	f := newFixture(t)
+	tok, _ := f.query(t, nil)
+	for name, tc := range map[string]struct {
+		raw  []byte
+		code string
+	}{
+		"garbage":   {[]byte("not a token"), "malformed"},
+		"too large": {[]byte(strings.Repeat("x", wire.MaxQueryBytes+1)), "too_large"},
+		"replayed":  {[]byte(tok), "replayed"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if name == "replayed" {
+				f.node.HandleMatch(context.Background(), []byte(tok))
+			}
+			r, err := wire.DecodeNodeReply(f.node.HandleMatch(context.Background(), tc.raw))
+			if err != nil || r.Error == nil || r.Error.Code != tc.code {
+				t.Fatalf("reply = %+v, %v; want error %s", r, err, tc.code)
+			}
+		})
+	}
+}
+
+func TestNode_RefsUnlinkableAcrossRequesters(t *testing.T) {
+	f := newFixture(t)
+	tok, c := f.query(t, nil)
+	refGB := f.answer(t, tok, c).Hits[0].Ref
+	// DE asks the same node about the same person, under prum-border.
+	de := &wire.Signer{Agency: testfed.DE, Key: f.fed.MustKey(t, testfed.DE)}
+	q := &wire.QueryRequest{Audience: f.fed.Trust.Roster().Audience(), Purpose: fedmatch.VisaApplication, Basis: "prum-border",
+		Targets: []fedmatch.AgencyID{testfed.US}, Probe: c.Probe}
+	tok2, c2, _ := de.SignQuery(q)
+	ans, err := f.node.Match(context.Background(), []byte(tok2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := wire.NewVerifier(f.fed.Trust).VerifyAnswer([]byte(ans), testfed.US, testfed.DE, c2.ID)
+	if err != nil || len(a.Answer.Hits) != 1 {
+		t.Fatalf("DE answer: %+v, %v", a, err)
+	}
+	if a.Answer.Hits[0].Ref == refGB {
+		t.Fatal("the same record has the same reference for two requesters")
+	}
+}
+
+func TestProject_CoversEveryDisclosableField(t *testing.T) {
+	r := &fedmatch.Record{ID: "x", Category: fedmatch.FalseDocument, Surname: "a", GivenNames: "b", Aliases: []string{"c"},
+		DateOfBirth: "1990", Sex: "F", Nationalities: []string{"GBR"}, PlaceOfBirth: "d", Address: "e",
+		Documents: []fedmatch.Document{{Number: "1", IssuingState: "GBR"}}, CollectedAt: "2020-01-01", Flags: []string{"f"}}
+	all := fedmatch.DisclosableFields()
+	got := node.Project(r, append(all, "id", "retention_until"))
+	if len(got) != len(all) {
+		t.Fatalf("Project gave %d fields, want %d: %v", len(got), len(all), got)
+	}
+	if _, ok := got["id"]; ok {
+		t.Fatal("Project disclosed the record id")
+	}
+	if node.Project(r, nil) != nil {
+		t.Fatal("no fields asked, some given")
+	}
+}
