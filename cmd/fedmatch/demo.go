@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -174,7 +173,7 @@ logs) is kept in DIR, which must be new or empty, for inspection.`)
 	}
 	if e.getenv("FEDMATCH_LOG") == "" {
 		// The scripted refusals would log warnings; the table says it all.
-		e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+		e.log = newLogger(e.stderr, "error")
 	}
 	start := time.Now()
 	out := e.stdout

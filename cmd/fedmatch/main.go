@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -71,12 +72,7 @@ func commands() []command {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	level := slog.LevelInfo
-	if err := level.UnmarshalText([]byte(strings.ToUpper(getenv("FEDMATCH_LOG")))); err != nil || getenv("FEDMATCH_LOG") == "" {
-		level = slog.LevelInfo
-	}
-	e := &env{getenv: getenv, stdout: stdout, stderr: stderr,
-		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+	e := &env{getenv: getenv, stdout: stdout, stderr: stderr, log: newLogger(stderr, getenv("FEDMATCH_LOG"))}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		printUsage(stdout)
 		if len(args) == 0 {
@@ -91,6 +87,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	printUsage(stderr)
 	return usageErr("unknown command %q", args[0])
+}
+
+// newLogger logs text to w at level ("debug", "info", "warn", "error";
+// anything else means info).
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if l.UnmarshalText([]byte(strings.ToUpper(level))) != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// jsonMarshal renders v as indented JSON with a final newline.
+func jsonMarshal(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	return append(b, '\n'), err
 }
 
 func printUsage(w io.Writer) {

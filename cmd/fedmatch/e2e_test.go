@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/bus"
+	"github.com/fedmatch/fedmatch/certs"
+	"github.com/fedmatch/fedmatch/internal/synth"
+	"github.com/fedmatch/fedmatch/policies"
+	"github.com/fedmatch/fedmatch/wire"
+)
+
+func testEnv(t *testing.T) (*env, *bytes.Buffer) {
+	t.Helper()
+	var out bytes.Buffer
+	e := &env{getenv: func(string) string { return "" }, stdout: &out, stderr: &testWriter{t}}
+	e.log = newLogger(e.stderr, "warn")
+	return e, &out
+}
+
+// testWriter sends stderr to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w *testWriter) Write(b []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+// require_True fails the test now if ok is false.
+func require_True(t *testing.T, ok bool, format string, args ...any) {
+	t.Helper()
+	if !ok {
+		t.Fatalf(format, args...)
+	}
+}
+
+// TestFederation_EndToEnd runs an embedded NATS server, a broker and
+// three nodes in this process, with real signatures, real OPA and real
+// stores, and asserts every status a requester can see: hit, no_hit,
+// refused (by the broker and by a node's policy), unavailable and error,
+// and that a tampered or replayed query is refused.
+func TestFederation_EndToEnd(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e, _ := testEnv(t)
+	root := t.TempDir()
+	fedDir := filepath.Join(root, "federation")
+	require_True(t, certs.Init(fedDir, certs.InitOptions{Roster: demoRoster()}) == nil, "certs.Init")
+
+	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{})
+	require_True(t, err == nil, "RunEmbedded: %v", err)
+	defer srv.Shutdown()
+	nc, err := bus.Connect(srv.ClientURL(), "test", e.log)
+	require_True(t, err == nil, "Connect: %v", err)
+	defer nc.Close()
+
+	now := time.Now()
+	recs, _ := synth.Federation(7, []fedmatch.AgencyID{gb, us, de}, 300, now.Year())
+	for a, rs := range scripted(now) {
+		recs[a] = append(recs[a], rs...)
+	}
+	for _, a := range []fedmatch.AgencyID{gb, us, de} {
+		dir := filepath.Join(root, string(a))
+		require_True(t, importRecords(dir, recs[a]) == nil, "import %s", a)
+		n, err := startNode(ctx, nodeOptions{FedDir: fedDir, DataDir: dir, Agency: a, NC: nc, Log: e.log})
+		require_True(t, err == nil, "startNode(%s): %v", a, err)
+		defer n.Close()
+	}
+	stop, err := startBroker(ctx, brokerOptions{FedDir: fedDir, AuditPath: filepath.Join(root, "broker-audit.jsonl"), Timeout: time.Second, NC: nc, Log: e.log})
+	require_True(t, err == nil, "startBroker: %v", err)
+	defer stop()
+
+	for _, sc := range scenarios() {
+		t.Run(sc.title, func(t *testing.T) {
+			r, err := newRequester(fedDir, sc.from, nc)
+			require_True(t, err == nil, "newRequester: %v", err)
+			res, err := askScenario(ctx, r, sc)
+			if sc.wantErr != 0 {
+				require_True(t, fedmatch.IsCode(err, sc.wantErr), "got %v, want %v", err, sc.wantErr)
+				return
+			}
+			require_True(t, err == nil, "Ask: %v", err)
+			require_True(t, len(res.Nodes) == len(sc.want), "%d node results, want %d", len(res.Nodes), len(sc.want))
+			for _, nr := range res.Nodes {
+				require_True(t, nr.Status == sc.want[nr.Agency], "%s: %s (%s), want %s", nr.Agency, nr.Status, nr.Reason, sc.want[nr.Agency])
+				if nr.Status == fedmatch.StatusHit {
+					require_True(t, nr.Answer != nil && len(nr.Answer.Hits) > 0 && nr.Answer.Revision != "", "%s: hit without a verified answer", nr.Agency)
+				}
+			}
+		})
+	}
+
+	// A fourth node whose roster has revoked the UK answers UK queries
+	// with an error, though the broker's roster still lets them through:
+	// each node verifies for itself.
+	t.Run("node refuses a requester it has revoked", func(t *testing.T) {
+		caFed := filepath.Join(root, "ca-federation")
+		require_True(t, os.CopyFS(caFed, os.DirFS(fedDir)) == nil, "copy federation")
+		os.Chmod(filepath.Join(caFed, certs.AgenciesDir, string(ca), certs.KeyFile), 0o600)
+		r := demoRoster()
+		r.Revoked = []fedmatch.AgencyID{gb}
+		writeRoster(t, caFed, r)
+		pol := fstest.MapFS{"ca-cbsa/policy.rego": {Data: []byte("package fedmatch.agencies.ca_cbsa\n\ndefault decision := {\"allow\": false}\n\ndefault disclose := {\"allow\": false}\n")}}
+		maps.Copy(pol, libFS(t))
+		n, err := startNode(ctx, nodeOptions{FedDir: caFed, DataDir: filepath.Join(root, "ca"), Agency: ca, Policies: pol, NC: nc, Log: e.log})
+		require_True(t, err == nil, "startNode(ca): %v", err)
+		defer n.Close()
+		rq, _ := newRequester(fedDir, gb, nc)
+		res, err := rq.Ask(ctx, &wire.QueryRequest{Purpose: fedmatch.BorderAdmission, Basis: "five-eyes-border",
+			Targets: []fedmatch.AgencyID{ca}, Probe: fedmatch.Probe{Surname: "Okafor"}})
+		require_True(t, err == nil, "Ask: %v", err)
+		nr := res.Nodes[0]
+		require_True(t, nr.Status == fedmatch.StatusError && nr.Reason == "unknown_agency", "ca: %s %s, want error unknown_agency", nr.Status, nr.Reason)
+	})
+
+	// Every log written above verifies.
+	var out bytes.Buffer
+	e.stdout = &out
+	require_True(t, run(ctx, []string{"audit", "verify", root}, e.getenv, &out, e.stderr) == nil, "audit verify: %s", out.String())
+	require_True(t, strings.Count(out.String(), "ok ") >= 5, "audit verify checked too few logs:\n%s", out.String())
+}
+
+func writeRoster(t *testing.T, dir string, r fedmatch.Roster) {
+	t.Helper()
+	b, err := jsonMarshal(r)
+	require_True(t, err == nil, "marshal: %v", err)
+	require_True(t, os.WriteFile(filepath.Join(dir, certs.RosterFile), b, 0o644) == nil, "write roster")
+}
+
+func libFS(t *testing.T) fstest.MapFS {
+	t.Helper()
+	out := fstest.MapFS{}
+	err := fs.WalkDir(policies.FS, "lib", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(policies.FS, p)
+			out[p] = &fstest.MapFile{Data: b}
+		}
+		return err
+	})
+	require_True(t, err == nil, "lib: %v", err)
+	return out
+}
+
+// TestRun_Demo runs the demo command as a user would and relies on its
+// own check of every scenario's outcome.
+func TestRun_Demo(t *testing.T) {
+	e, out := testEnv(t)
+	dir := filepath.Join(t.TempDir(), "state")
+	err := run(context.Background(), []string{"demo", "--records", "200", "--dir", dir}, e.getenv, out, e.stderr)
+	require_True(t, err == nil, "demo: %v\n%s", err, out)
+	require_True(t, strings.Contains(out.String(), "11 scenarios, 11 as expected, 0 not"), "demo output:\n%s", out)
+	for _, p := range []string{"federation/roster.json", "nodes/us-dhs/audit.jsonl", "broker-audit.jsonl"} {
+		_, err := os.Stat(filepath.Join(dir, p))
+		require_True(t, err == nil, "demo --dir kept no %s", p)
+	}
+	err = run(context.Background(), []string{"demo", "--dir", dir}, e.getenv, out, e.stderr)
+	require_True(t, err != nil && strings.Contains(err.Error(), "not empty"), "demo into a used folder: %v", err)
+}
+
+// TestRun_Help checks that every command and subcommand answers --help
+// with its usage and success, and that a bad flag is a usage error.
+func TestRun_Help(t *testing.T) {
+	cmds := [][]string{{"--help"}, {"demo"}, {"certs"}, {"certs", "init"}, {"certs", "show"}, {"node"}, {"node", "import"},
+		{"broker"}, {"query"}, {"audit"}, {"audit", "verify"}, {"audit", "show"}}
+	for _, c := range cmds {
+		t.Run(strings.Join(c, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			args := append(append([]string{}, c...), "--help")
+			if c[0] == "--help" {
+				args = c
+			}
+			err := run(context.Background(), args, func(string) string { return "" }, &out, &errb)
+			require_True(t, err == nil, "%v: %v", args, err)
+			require_True(t, strings.Contains(out.String(), "Usage"), "%v printed no usage:\n%s", args, out.String())
+		})
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"node", "--no-such-flag"}, func(string) string { return "" }, &out, &out)
+	require_True(t, err != nil && strings.Contains(err.Error(), "usage"), "bad flag: %v", err)
+	err = run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, &out, &out)
+	require_True(t, err != nil && strings.Contains(err.Error(), "unknown command"), "unknown command: %v", err)
+}
