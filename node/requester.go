@@ -28,7 +28,6 @@ type Requester struct {
 // Errors: Malformed, TooLarge (the query), Unavailable, and any code the
 // broker returned for the query as a whole.
 func (r *Requester) Ask(ctx context.Context, q *wire.QueryRequest) (*fedmatch.Result, error) {
-	const op = "node.Ask"
 	if q.Audience == "" {
 		q.Audience = r.Verifier.Keys.Roster().Audience()
 	}

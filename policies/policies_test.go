@@ -20,7 +20,12 @@ func TestRego(t *testing.T) {
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	ch, err := tester.NewRunner().SetStore(store).Run(ctx, modules)
+	txn, err := store.NewTransaction(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Abort(ctx, txn)
+	ch, err := tester.NewRunner().SetStore(store).SetModules(modules).RunTests(ctx, txn)
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}

@@ -14,8 +14,9 @@ func Jaro(a, b string) float64 {
 	}
 	window := max(len(ra), len(rb))/2 - 1
 	window = max(window, 0)
+	// Names are short: flags live on the stack unless a string is long.
 	var stackA, stackB [64]bool
-	ma, mb := stackA[:0], stackB[:0]
+	var ma, mb []bool
 	if len(ra) > 64 || len(rb) > 64 {
 		ma, mb = make([]bool, len(ra)), make([]bool, len(rb))
 	} else {
