@@ -68,6 +68,7 @@ func commands() []command {
 		{"broker", "run a broker that routes signed queries between nodes", runBroker},
 		{"query", "send a signed query from an agency and print the verified answers", runQuery},
 		{"audit", "verify and show audit logs", runAudit},
+		{"bench", "measure each step and a federation end to end against the same match in-process", runBench},
 	}
 }
 

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -43,6 +44,9 @@ func New(cfg Config) *Matcher { return &Matcher{cfg: cfg} }
 
 // Blocking key prefixes: a probe reaches a record only through a key they
 // share, so every way a record can match must produce a key on both sides.
+// Keys are narrow (name prefix with birth year, full date of birth) so a
+// common surname does not pull in thousands of candidates; only a probe
+// without a date of birth falls back to the whole surname.
 const (
 	keyDoc     = "doc:" // issuing state + document number
 	keySurname = "sn:"  // compact surname (or alias surname)
@@ -56,9 +60,15 @@ func (m *Matcher) RecordKeys(r *fedmatch.Record) []string {
 	for _, d := range r.Documents {
 		ks = append(ks, docKey(d))
 	}
-	names := append([]string{r.Surname}, aliasSurnames(r.Aliases)...)
-	for _, n := range names {
-		ks = appendNameKeys(ks, n, r.DateOfBirth)
+	for _, n := range append([]string{r.Surname}, aliasSurnames(r.Aliases)...) {
+		c := Compact(n)
+		if c == "" {
+			continue
+		}
+		ks = append(ks, keySurname+c)
+		if y := r.DateOfBirth.Year(); y != "" {
+			ks = append(ks, prefixKey(c, y))
+		}
 	}
 	if r.DateOfBirth.Full() {
 		ks = append(ks, keyDOB+string(r.DateOfBirth))
@@ -67,33 +77,41 @@ func (m *Matcher) RecordKeys(r *fedmatch.Record) []string {
 	return slices.Compact(ks)
 }
 
-// ProbeKeys returns the blocking keys of a probe.
+// ProbeKeys returns the blocking keys of a probe: its documents; with a
+// date of birth, the name prefix with the birth year and the years either
+// side, and the date itself and with day and month swapped; without one,
+// the whole surname.
 func (m *Matcher) ProbeKeys(p *fedmatch.Probe) []string {
 	var ks []string
 	for _, d := range p.Documents {
 		ks = append(ks, docKey(d))
 	}
-	if p.Surname != "" {
-		ks = appendNameKeys(ks, p.Surname, p.DateOfBirth)
-		if p.DateOfBirth.Full() {
-			ks = append(ks, keyDOB+string(p.DateOfBirth))
+	c := Compact(p.Surname)
+	if c == "" {
+		return ks
+	}
+	dob := p.DateOfBirth
+	if y := dob.Year(); y != "" {
+		n := int(y[0]-'0')*1000 + int(y[1]-'0')*100 + int(y[2]-'0')*10 + int(y[3]-'0')
+		for _, yy := range []int{n - 1, n, n + 1} {
+			ks = append(ks, prefixKey(c, fmt.Sprintf("%04d", yy)))
+		}
+	} else {
+		ks = append(ks, keySurname+c)
+	}
+	if dob.Full() {
+		ks = append(ks, keyDOB+string(dob))
+		if swapped := fedmatch.Date(dob.Year() + "-" + dob.Day() + "-" + dob.Month()); swapped.Validate() == nil {
+			ks = append(ks, keyDOB+string(swapped))
 		}
 	}
 	slices.Sort(ks)
 	return slices.Compact(ks)
 }
 
-func appendNameKeys(ks []string, surname string, dob fedmatch.Date) []string {
-	c := Compact(surname)
-	if c == "" {
-		return ks
-	}
-	ks = append(ks, keySurname+c)
-	if y := dob.Year(); y != "" {
-		p := []rune(c)
-		ks = append(ks, keyPrefix+string(p[:min(3, len(p))])+y)
-	}
-	return ks
+func prefixKey(compact, year string) string {
+	p := []rune(compact)
+	return keyPrefix + string(p[:min(3, len(p))]) + year
 }
 
 func docKey(d fedmatch.Document) string {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -124,6 +125,8 @@ func TestMatcher_Keys(t *testing.T) {
 		{Surname: "MUELLER-X", DateOfBirth: "1979-05-17"}, // by date of birth
 		{Surname: "Muler", DateOfBirth: "1979"},           // by prefix and year
 		{Surname: "schmidt"},                              // by alias
+		{Surname: "Muller", DateOfBirth: "1980-05-17"},    // year off by one
+		{Surname: "Muler", DateOfBirth: "1979-05"},        // partial date: prefix and year
 	} {
 		shared := false
 		for _, k := range m.ProbeKeys(&p) {
@@ -133,6 +136,18 @@ func TestMatcher_Keys(t *testing.T) {
 			t.Errorf("probe %+v shares no key with the record (%v)", p, m.RecordKeys(rec))
 		}
 	}
+}
+
+func TestMatcher_KeysSwappedDate(t *testing.T) {
+	m := match.New(match.DefaultConfig())
+	rk := m.RecordKeys(&fedmatch.Record{Surname: "Okafor", DateOfBirth: "1984-05-07"})
+	pk := m.ProbeKeys(&fedmatch.Probe{Surname: "Nwosu", DateOfBirth: "1984-07-05"})
+	for _, k := range pk {
+		if slices.Contains(rk, k) {
+			return
+		}
+	}
+	t.Fatalf("day/month swap shares no key: record %v, probe %v", rk, pk)
 }
 
 func BenchmarkMatcher_Score(b *testing.B) {

@@ -5,6 +5,7 @@ package match
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -24,10 +25,15 @@ var foldSpecial = strings.NewReplacer(
 // case, any run of non-letters (spaces, hyphens, apostrophes, digits) as
 // one space. "  José-María  O'Neil " becomes "JOSE MARIA O NEIL".
 func Normalize(s string) string {
-	s = foldSpecial.Replace(s)
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	if out, _, err := transform.String(t, s); err == nil {
-		s = out
+	if !isASCII(s) {
+		s = foldSpecial.Replace(s)
+		t := stripMarks.Get().(transform.Transformer)
+		if out, _, err := transform.String(t, s); err == nil {
+			s = out
+		}
+		stripMarks.Put(t)
+	} else if isNormalASCII(s) {
+		return s // already upper case, single-spaced letters: most stored names
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -44,6 +50,35 @@ func Normalize(s string) string {
 		space = true
 	}
 	return b.String()
+}
+
+// stripMarks pools accent-stripping transformers: building one is far
+// dearer than using it, and one may not be used by two goroutines at once.
+var stripMarks = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// isNormalASCII reports whether s is already in Normalize's output form.
+func isNormalASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' && i > 0 && i < len(s)-1 && s[i-1] != ' ' {
+			continue
+		}
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // Compact is Normalize without spaces, so "Mc Donald" and "McDonald" meet.
