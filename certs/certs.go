@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/internal/durable"
 )
 
 // File names inside a federation folder.
@@ -174,29 +175,9 @@ func writePEM(path, typ string, der []byte, mode os.FileMode) error {
 	return writeFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), mode)
 }
 
-// writeFile writes durably: a temporary file, fsynced, renamed into place.
+// writeFile writes durably; see package durable.
 func writeFile(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return durable.WriteFile(path, data, mode)
 }
 
 // Trust is a loaded, verified federation: the roster and each active

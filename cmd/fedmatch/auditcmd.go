@@ -15,24 +15,10 @@ import (
 )
 
 func runAudit(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(e.stdout, `Usage: fedmatch audit <verify|show> [flags] PATH
-
-  verify PATH   check the hash chain of an audit log, or of every log under a folder
-  show PATH     print a log's entries (filter with --requester, --purpose)
-`)
-		if len(args) == 0 {
-			return usageErr("audit: a subcommand is required")
-		}
-		return nil
-	}
-	switch args[0] {
-	case "verify":
-		return runAuditVerify(e, args[1:])
-	case "show":
-		return runAuditShow(e, args[1:])
-	}
-	return usageErr("audit: unknown subcommand %q", args[0])
+	return dispatch(e, "audit", []subcommand{
+		{"verify", "check the hash chain of an audit log, or of every log under a folder", runAuditVerify},
+		{"show", "print a log's entries (filter with --requester, --purpose)", runAuditShow},
+	}, args)
 }
 
 // auditLogs lists path itself, or every *.jsonl log under it whose name

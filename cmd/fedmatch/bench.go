@@ -302,4 +302,6 @@ func mean(d []time.Duration) time.Duration {
 	return t / time.Duration(len(d))
 }
 
-func us3(d time.Duration) string { return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond)) }
+func us3(d time.Duration) string {
+	return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond))
+}

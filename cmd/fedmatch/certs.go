@@ -12,24 +12,10 @@ import (
 )
 
 func runCerts(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(e.stdout, `Usage: fedmatch certs <init|show> [flags]
-
-  init   create a federation: CA, agency keys and certificates, roster
-  show   load a federation, verify it, and list members and agreements
-`)
-		if len(args) == 0 {
-			return usageErr("certs: a subcommand is required")
-		}
-		return nil
-	}
-	switch args[0] {
-	case "init":
-		return runCertsInit(e, args[1:])
-	case "show":
-		return runCertsShow(e, args[1:])
-	}
-	return usageErr("certs: unknown subcommand %q", args[0])
+	return dispatch(e, "certs", []subcommand{
+		{"init", "create a federation: CA, agency keys and certificates, roster", runCertsInit},
+		{"show", "load a federation, verify it, and list members and agreements", runCertsShow},
+	}, args)
 }
 
 // agreementsFlag collects repeated --agreement values.

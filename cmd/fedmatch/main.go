@@ -122,6 +122,38 @@ Environment: FEDMATCH_LOG=debug|info|warn|error sets the log level (logs go to s
 `)
 }
 
+// subcommand is one verb of a command with several (certs init, audit verify).
+type subcommand struct {
+	name    string
+	summary string
+	run     func(e *env, args []string) error
+}
+
+// dispatch runs the subcommand args[0] of parent, or prints the list.
+func dispatch(e *env, parent string, subs []subcommand, args []string) error {
+	usage := func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: fedmatch %s <subcommand> [flags]\n\n", parent)
+		for _, s := range subs {
+			fmt.Fprintf(w, "  %-8s %s\n", s.name, s.summary)
+		}
+		fmt.Fprintf(w, "\nRun 'fedmatch %s <subcommand> --help' for its flags.\n", parent)
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stdout)
+		if len(args) == 0 {
+			return usageErr("%s: a subcommand is required", parent)
+		}
+		return nil
+	}
+	for _, s := range subs {
+		if s.name == args[0] {
+			return s.run(e, args[1:])
+		}
+	}
+	usage(e.stderr)
+	return usageErr("%s: unknown subcommand %q", parent, args[0])
+}
+
 // flags makes a flag set whose --help prints usage to stdout and succeeds.
 func flags(e *env, name, synopsis, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)

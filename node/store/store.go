@@ -28,6 +28,7 @@ import (
 	"github.com/hashicorp/go-memdb"
 
 	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/internal/durable"
 )
 
 // SegmentDir is the folder, inside a node's data directory, of record segments.
@@ -35,14 +36,6 @@ const SegmentDir = "records"
 
 // MaxLineBytes bounds one record's JSON line.
 const MaxLineBytes = 1 << 20
-
-// batch is how many records one memdb write transaction holds. A commit
-// that touches more than 8,192 radix nodes of an index makes go-memdb diff
-// the whole tree to notify watchers, and each record adds ~7 index
-// entries: 1,000 keeps every commit on the fast path (BenchmarkStore_Add:
-// 2,000 per batch cost 1.7x as much at 20,000 records, more as the tree
-// grows).
-const batch = 1000
 
 const table = "records"
 
@@ -87,7 +80,15 @@ func Open(dir string, keyer fedmatch.Keyer, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
 	}
-	s := &Store{dir: filepath.Join(dir, SegmentDir), keyer: keyer, log: log, db: db}
+	// The store indexes into a snapshot of the new database. go-memdb
+	// tracks every mutated radix node of its primary database for watch
+	// channels, and once a commit touches more than 8,192 of them it diffs
+	// the whole tree: imports of thousands of records then cost seconds
+	// per commit, growing with the store (15 s for 100,000 records into an
+	// empty store, in batches of 1,000). A snapshot is a complete database
+	// that skips that tracking, and the store uses no watch channels, so
+	// an import can be one transaction: readers see all of it or none.
+	s := &Store{dir: filepath.Join(dir, SegmentDir), keyer: keyer, log: log, db: db.Snapshot()}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
 	}
@@ -223,67 +224,36 @@ func (s *Store) Add(recs []*fedmatch.Record) (int, error) {
 // writeSegment writes recs as a new segment file, durably, never
 // overwriting an existing one.
 func (s *Store) writeSegment(recs []*fedmatch.Record) error {
-	tmp, err := os.CreateTemp(s.dir, ".import-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	enc := json.NewEncoder(w)
-	for _, r := range recs {
-		if err := enc.Encode(r); err != nil {
-			tmp.Close()
-			return err
+	fill := func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, r := range recs {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	if err := w.Flush(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	// Link, unlike rename, fails if the name is taken: two imports never
-	// overwrite each other's segment.
-	for range 100 {
+	var err error
+	for range 100 { // a name taken by a concurrent import: try the next instant
 		name := fmt.Sprintf("%s-%09d.jsonl", time.Now().UTC().Format("20060102T150405.000000000"), len(recs))
-		err = os.Link(tmp.Name(), filepath.Join(s.dir, name))
-		if err == nil {
-			return syncDir(s.dir)
-		}
-		if !errors.Is(err, os.ErrExist) {
+		if err = durable.Write(filepath.Join(s.dir, name), 0o600, true, fill); !errors.Is(err, os.ErrExist) {
 			return err
 		}
 	}
 	return err
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// insert indexes recs, batch by batch.
+// insert indexes recs in one transaction.
 func (s *Store) insert(recs []*fedmatch.Record) error {
-	for start := 0; start < len(recs); start += batch {
-		txn := s.db.Txn(true)
-		for _, r := range recs[start:min(start+batch, len(recs))] {
-			c := r.Clone()
-			if err := txn.Insert(table, &entry{ID: c.ID, Keys: s.keyer.RecordKeys(c), Rec: c}); err != nil {
-				txn.Abort()
-				return err
-			}
+	txn := s.db.Txn(true)
+	for _, r := range recs {
+		c := r.Clone()
+		if err := txn.Insert(table, &entry{ID: c.ID, Keys: s.keyer.RecordKeys(c), Rec: c}); err != nil {
+			txn.Abort()
+			return err
 		}
-		txn.Commit()
 	}
+	txn.Commit()
 	s.n.Add(int64(len(recs)))
 	return nil
 }
