@@ -28,7 +28,7 @@ func (d Date) Validate() error {
 	case 4, 7, 10:
 		layout := [...]string{4: "2006", 7: "2006-01", 10: "2006-01-02"}[len(d)]
 		if _, err := time.Parse(layout, string(d)); err != nil {
-			return fmt.Errorf("date %q is not YYYY, YYYY-MM or YYYY-MM-DD", string(d))
+			return fmt.Errorf("date %q is not a valid date (YYYY, YYYY-MM or YYYY-MM-DD)", string(d))
 		}
 		return nil
 	default:

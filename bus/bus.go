@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -111,6 +112,8 @@ type ServiceConfig struct {
 	Endpoints   []Endpoint
 	// MaxConcurrent bounds requests handled at once; zero means 64.
 	MaxConcurrent int
+	// Log receives handler panics; nil discards.
+	Log *slog.Logger
 }
 
 // Serve registers a micro service and answers its endpoints until ctx ends
@@ -125,6 +128,9 @@ func Serve(ctx context.Context, nc *nats.Conn, cfg ServiceConfig) (micro.Service
 	svc, err := micro.AddService(nc, micro.Config{Name: cfg.Name, Version: Version, Description: cfg.Description})
 	if err != nil {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	sem := make(chan struct{}, cfg.MaxConcurrent)
 	for _, ep := range cfg.Endpoints {
@@ -142,6 +148,15 @@ func Serve(ctx context.Context, nc *nats.Conn, cfg ServiceConfig) (micro.Service
 			}
 			go func() {
 				defer func() { <-sem }()
+				// A bug in one request must not take the service down: it
+				// is logged and answered as a service error (which callers
+				// see as unavailable), and the next request is served.
+				defer func() {
+					if p := recover(); p != nil {
+						cfg.Log.Error("handler panic", "service", cfg.Name, "subject", r.Subject(), "panic", p, "stack", string(debug.Stack()))
+						_ = r.Error("500", "internal error", nil)
+					}
+				}()
 				_ = r.Respond(h(ctx, data))
 			}()
 		}), opts...)

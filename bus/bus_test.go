@@ -37,6 +37,9 @@ func TestServe_RequestReply(t *testing.T) {
 			if string(p) == "slow" {
 				<-release
 			}
+			if string(p) == "panic" {
+				panic("bug")
+			}
 			return append([]byte("echo:"), p...)
 		}}}})
 	if err != nil {
@@ -58,6 +61,14 @@ func TestServe_RequestReply(t *testing.T) {
 	close(release)
 	if err := <-slow; err != nil {
 		t.Fatal(err)
+	}
+
+	// A panicking request is answered as unavailable, and serving goes on.
+	if _, err := fwd.Forward(rctx, "us-dhs", []byte("panic")); !fedmatch.IsCode(err, fedmatch.Unavailable) {
+		t.Fatalf("Forward of a panicking request: %v", err)
+	}
+	if got, err := fwd.Forward(rctx, "us-dhs", []byte("again")); err != nil || string(got) != "echo:again" {
+		t.Fatalf("Forward after a panic = %q, %v", got, err)
 	}
 
 	// Nobody serves de-bka: unavailable at once, not after the deadline.

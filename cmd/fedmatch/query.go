@@ -103,25 +103,28 @@ JSON file with --probe. Purposes: `+purposeList())
 	return printResult(e.stdout, res)
 }
 
-// printResult prints a verified result as a table, hits indented below
-// their node.
+// printResult prints a verified result: a line per node, then each hit.
 func printResult(w io.Writer, res *fedmatch.Result) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "query %s\nNODE\tSTATUS\tREASON\tHITS\n", res.QueryID)
+	fmt.Fprintf(tw, "query %s\n\nNODE\tSTATUS\tREASON\tHITS\n", res.QueryID)
+	var hits []string
 	for _, nr := range res.Nodes {
-		hits := 0
+		n := 0
 		if nr.Answer != nil {
-			hits = len(nr.Answer.Hits)
+			n = len(nr.Answer.Hits)
+			for _, h := range nr.Answer.Hits {
+				hits = append(hits, fmt.Sprintf("%s  ref %s  %s %.3f\n    %s", nr.Agency, h.Ref, h.Kind, h.Score, formatFields(h.Fields)))
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", nr.Agency, nr.Status, nr.Reason, hits)
-		if nr.Answer == nil {
-			continue
-		}
-		for _, h := range nr.Answer.Hits {
-			fmt.Fprintf(tw, "  ref %s\t%s %.3f\t%s\t\n", h.Ref, h.Kind, h.Score, formatFields(h.Fields))
-		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", nr.Agency, nr.Status, nr.Reason, n)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(hits) > 0 {
+		fmt.Fprintf(w, "\nHITS (verified; only the fields each node's policy disclosed)\n%s\n", strings.Join(hits, "\n"))
+	}
+	return nil
 }
 
 // formatFields renders disclosed fields as key=value in the order of

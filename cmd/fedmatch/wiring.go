@@ -103,7 +103,7 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	}
 	sctx, stop := context.WithCancel(ctx)
 	_, err = bus.Serve(sctx, o.NC, bus.ServiceConfig{
-		Name: bus.ServiceName(o.Agency), Description: "fedmatch node of " + string(o.Agency),
+		Name: bus.ServiceName(o.Agency), Description: "fedmatch node of " + string(o.Agency), Log: log,
 		Endpoints: []bus.Endpoint{{Name: "match", Subject: bus.NodeSubject(o.Agency, "match"),
 			Queue: "fedmatch-node-" + string(o.Agency), Handler: n.HandleMatch}},
 	})
@@ -177,7 +177,7 @@ func startBroker(ctx context.Context, o brokerOptions) (stop func(), err error) 
 	b := broker.New(cfg, trust, &bus.Forwarder{NC: o.NC}, auditLog, o.Log.With("component", "broker"))
 	sctx, cancel := context.WithCancel(ctx)
 	_, err = bus.Serve(sctx, o.NC, bus.ServiceConfig{
-		Name: "fedmatch-broker", Description: "fedmatch broker of federation " + trust.Roster().Federation,
+		Name: "fedmatch-broker", Description: "fedmatch broker of federation " + trust.Roster().Federation, Log: o.Log,
 		Endpoints: []bus.Endpoint{{Name: "query", Subject: bus.QuerySubject, Queue: bus.BrokerQueue, Handler: b.Handle}},
 	})
 	if err != nil {
