@@ -95,12 +95,20 @@ type Disclosure struct {
 	Fields []string `json:"fields,omitempty"`
 }
 
-// PolicyEngine evaluates an agency's policy. Anything the policy does not
-// allow is denied. Errors: Internal (the policy could not be evaluated).
+// PolicyEngine holds an agency's policy, which may be replaced while the
+// node runs.
 type PolicyEngine interface {
+	// Current returns the policy serving now. A query uses the one Policy
+	// it got throughout, so it never mixes two revisions.
+	Current() Policy
+}
+
+// Policy is one revision of an agency's policy. Anything it does not
+// allow is denied. Errors: Internal (the policy could not be evaluated).
+type Policy interface {
 	Decide(ctx context.Context, in *QueryInput) (Decision, error)
 	Disclose(ctx context.Context, in *DiscloseInput) (Disclosure, error)
-	// Revision names the policy that made the decisions: a content hash.
+	// Revision names this policy: a content hash of its sources.
 	Revision() string
 }
 

@@ -182,9 +182,9 @@ func Serve(ctx context.Context, nc *nats.Conn, cfg ServiceConfig) (micro.Service
 	return svc, nil
 }
 
-// request sends payload to subject and waits for the reply until ctx ends.
+// Request sends payload to subject and waits for the reply until ctx ends.
 // Errors: Unavailable.
-func request(ctx context.Context, nc *nats.Conn, subject string, payload []byte) ([]byte, error) {
+func Request(ctx context.Context, nc *nats.Conn, subject string, payload []byte) ([]byte, error) {
 	const op = "bus.Request"
 	msg, err := nc.RequestWithContext(ctx, subject, payload)
 	switch {
@@ -206,7 +206,7 @@ type Forwarder struct{ NC *nats.Conn }
 
 // Forward implements broker.Forwarder.
 func (f *Forwarder) Forward(ctx context.Context, target fedmatch.AgencyID, token []byte) ([]byte, error) {
-	return request(ctx, f.NC, NodeSubject(target, "match"), token)
+	return Request(ctx, f.NC, NodeSubject(target, "match"), token)
 }
 
 // Sender sends queries to the broker; it is a requester's transport.
@@ -227,7 +227,7 @@ func (s *Sender) Send(ctx context.Context, token []byte) ([]byte, error) {
 		ctx, cancel = context.WithTimeout(ctx, t)
 		defer cancel()
 	}
-	return request(ctx, s.NC, QuerySubject, token)
+	return Request(ctx, s.NC, QuerySubject, token)
 }
 
 // ServiceName is the micro service name of an agency's node.

@@ -128,7 +128,9 @@ func (n *Node) Match(ctx context.Context, raw []byte) (string, error) {
 	roster := n.d.Keys.Roster()
 	info := fedmatch.RequestInfo{ID: q.ID, Requester: q.Requester(), Purpose: q.Purpose, Basis: q.Basis, Case: q.Case,
 		ProbeKinds: q.Probe.Kinds(), Time: now.UTC().Format(time.RFC3339Nano)}
-	answer := &fedmatch.Answer{Agency: n.cfg.Agency, Revision: n.d.Policy.Revision()}
+	// One revision of the policy decides this whole query.
+	pol := n.d.Policy.Current()
+	answer := &fedmatch.Answer{Agency: n.cfg.Agency, Revision: pol.Revision()}
 
 	// 3. The agreement named as basis must cover requester, us and purpose.
 	if err := roster.CheckBasis(q.Basis, q.Requester(), n.cfg.Agency, q.Purpose); err != nil {
@@ -139,7 +141,7 @@ func (n *Node) Match(ctx context.Context, raw []byte) (string, error) {
 	// 4. Query-level policy: may they search here, for what, how strictly.
 	in := &fedmatch.QueryInput{Request: info, Requester: *roster.Member(q.Requester()),
 		Agreement: *roster.Agreement(q.Basis), Node: n.cfg.Agency}
-	dec, err := n.d.Policy.Decide(ctx, in)
+	dec, err := pol.Decide(ctx, in)
 	if err != nil {
 		return "", n.fail(q, now, fedmatch.Wrap(op, fedmatch.Internal, err))
 	}
@@ -179,7 +181,7 @@ func (n *Node) Match(ctx context.Context, raw []byte) (string, error) {
 		}
 		din := &fedmatch.DiscloseInput{Request: info, Requester: in.Requester, Node: n.cfg.Agency,
 			Record: meta(m.Record), Match: fedmatch.MatchInfo{Kind: m.Kind, Score: round(m.Score)}}
-		dis, err := n.d.Policy.Disclose(ctx, din)
+		dis, err := pol.Disclose(ctx, din)
 		if err != nil {
 			return "", n.fail(q, now, fedmatch.Wrap(op, fedmatch.Internal, err))
 		}

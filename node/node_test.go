@@ -48,7 +48,8 @@ func (p *fakePolicy) Disclose(_ context.Context, in *fedmatch.DiscloseInput) (fe
 	}
 	return fedmatch.Disclosure{Allow: true, Fields: p.fields}, nil
 }
-func (p *fakePolicy) Revision() string { return "rev-1" }
+func (p *fakePolicy) Revision() string         { return "rev-1" }
+func (p *fakePolicy) Current() fedmatch.Policy { return p }
 
 type fakeAudit struct {
 	entries []*fedmatch.AuditEntry

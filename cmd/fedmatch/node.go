@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -17,19 +18,29 @@ func runNode(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "import" {
 		return runNodeImport(e, args[1:])
 	}
-	fs := flags(e, "node", "node --nats URL --fed DIR --agency ID --data DIR [flags]\n       fedmatch node import --data DIR FILE", `
+	if len(args) > 0 && args[0] == "status" {
+		return runNodeStatus(ctx, e, args[1:])
+	}
+	fs := flags(e, "node", "node --nats URL --fed DIR --agency ID --data DIR [flags]\n       fedmatch node import --data DIR FILE\n       fedmatch node status --nats URL --agency ID", `
 Runs an agency's node: loads the federation (verifying every certificate),
 the agency's key, its records from the data directory and its Rego policy,
 then answers match queries on NATS subject fedmatch.v1.node.<agency>.match
 until interrupted. Every query is verified here, whatever the broker did.
 
+With --policies DIR the node watches that folder: a valid change is
+compiled off the hot path and swapped in atomically (every answer and audit
+entry names the revision that decided it); an invalid change is logged and
+reported by 'fedmatch node status' while the old policy keeps serving.
+
 'fedmatch node import --data DIR FILE' adds a JSON Lines file of records
-to a data directory, all or nothing. A running node loads it on restart.`)
+to a data directory, all or nothing. A running node loads it on restart.
+'fedmatch node status' asks a running node for its records and policy.`)
 	url := fs.String("nats", "nats://127.0.0.1:4222", "NATS server URL")
 	fed := fs.String("fed", "", "federation folder (from 'fedmatch certs init')")
 	agency := fs.String("agency", "", "the agency this node answers for")
 	data := fs.String("data", "", "data directory: records, audit log, node secret")
-	pol := fs.String("policies", "", "policy folder laid out like policies/ (default: the policies built in)")
+	pol := fs.String("policies", "", "policy folder laid out like policies/, watched for changes (default: the policies built in)")
+	every := fs.Duration("policy-interval", time.Second, "how often to check --policies for changes")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -47,7 +58,7 @@ to a data directory, all or nothing. A running node loads it on restart.`)
 	defer nc.Close()
 	o := nodeOptions{FedDir: *fed, DataDir: *data, Agency: id, NC: nc, Log: e.log}
 	if *pol != "" {
-		o.Policies = os.DirFS(*pol)
+		o.Policies, o.Watch = os.DirFS(*pol), *every
 	}
 	n, err := startNode(ctx, o)
 	if err != nil {
@@ -95,5 +106,41 @@ disk (fsynced) before this command reports success.`)
 		return err
 	}
 	fmt.Fprintf(e.stdout, "imported %d records into %s in %s (%d held)\n", n, *data, time.Since(start).Round(time.Millisecond), st.Len())
+	return nil
+}
+
+func runNodeStatus(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "node status", "node status --nats URL --agency ID", `
+Asks a running node for its status: records held, the policy revision
+serving and when it was loaded, and the latest rejected policy change.`)
+	url := fs.String("nats", "nats://127.0.0.1:4222", "NATS server URL")
+	agency := fs.String("agency", "", "the node's agency")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if err := required(fs, "agency"); err != nil {
+		return err
+	}
+	nc, err := bus.Connect(*url, "fedmatch-node-status", e.log)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	b, err := bus.Request(ctx, nc, bus.NodeSubject(fedmatch.AgencyID(*agency), "status"), nil)
+	if err != nil {
+		return err
+	}
+	var st nodeStatus
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fedmatch.E("node.Status", fedmatch.Malformed, "%w", err)
+	}
+	fmt.Fprintf(e.stdout, "node %s: %d records, up since %s\npolicy revision %s, loaded %s\n", st.Agency, st.Records,
+		st.StartedAt.Format(time.RFC3339), st.Policy.Revision, st.Policy.LoadedAt.Format(time.RFC3339))
+	if st.Policy.LastError != "" {
+		fmt.Fprintf(e.stdout, "rejected change at %s (the revision above keeps serving):\n  %s\n",
+			st.Policy.LastErrorAt.Format(time.RFC3339), st.Policy.LastError)
+	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/rand"
 	"errors"
 	"io/fs"
@@ -37,16 +38,28 @@ type nodeOptions struct {
 	DataDir  string
 	Agency   fedmatch.AgencyID
 	Policies fs.FS // nil means the embedded policies
-	NC       *nats.Conn
-	Log      *slog.Logger
+	// Watch, when positive, re-reads Policies at this interval and swaps
+	// in valid changes (hot reload).
+	Watch time.Duration
+	NC    *nats.Conn
+	Log   *slog.Logger
+}
+
+// nodeStatus is what a node's status endpoint answers.
+type nodeStatus struct {
+	Agency    fedmatch.AgencyID `json:"agency"`
+	Records   int               `json:"records"`
+	Policy    policy.Status     `json:"policy"`
+	StartedAt time.Time         `json:"started_at"`
 }
 
 // runningNode is a started node and what it holds open.
 type runningNode struct {
-	Node  *node.Node
-	Store *store.Store
-	audit *audit.Log
-	stop  context.CancelFunc
+	Node   *node.Node
+	Store  *store.Store
+	Policy *policy.Engine
+	audit  *audit.Log
+	stop   context.CancelFunc
 }
 
 // Close stops serving and closes the audit log.
@@ -102,18 +115,28 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 		return nil, err
 	}
 	sctx, stop := context.WithCancel(ctx)
+	started := time.Now().UTC()
+	status := func(context.Context, []byte) []byte {
+		b, _ := json.Marshal(nodeStatus{Agency: o.Agency, Records: st.Len(), Policy: pol.Status(), StartedAt: started})
+		return b
+	}
 	_, err = bus.Serve(sctx, o.NC, bus.ServiceConfig{
 		Name: bus.ServiceName(o.Agency), Description: "fedmatch node of " + string(o.Agency), Log: log,
-		Endpoints: []bus.Endpoint{{Name: "match", Subject: bus.NodeSubject(o.Agency, "match"),
-			Queue: "fedmatch-node-" + string(o.Agency), Handler: n.HandleMatch}},
+		Endpoints: []bus.Endpoint{
+			{Name: "match", Subject: bus.NodeSubject(o.Agency, "match"), Queue: "fedmatch-node-" + string(o.Agency), Handler: n.HandleMatch},
+			{Name: "status", Subject: bus.NodeSubject(o.Agency, "status"), Queue: "fedmatch-node-" + string(o.Agency), Handler: status},
+		},
 	})
 	if err != nil {
 		stop()
 		al.Close()
 		return nil, err
 	}
+	if o.Watch > 0 && o.Policies != nil {
+		go pol.Watch(sctx, pfs, o.Watch)
+	}
 	log.Info("node serving", "records", st.Len(), "policy", pol.Revision(), "subject", bus.NodeSubject(o.Agency, "match"))
-	return &runningNode{Node: n, Store: st, audit: al, stop: stop}, nil
+	return &runningNode{Node: n, Store: st, Policy: pol, audit: al, stop: stop}, nil
 }
 
 // loadSecret reads the node's secret, creating it on first start.

@@ -19,7 +19,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -33,20 +35,38 @@ const LibDir = "lib"
 // Package returns the Rego package of an agency's policy.
 func Package(agency fedmatch.AgencyID) string { return "fedmatch.agencies." + agency.PolicyName() }
 
+// prepared is one compiled revision; it is immutable once built.
 type prepared struct {
 	decision rego.PreparedEvalQuery
 	disclose rego.PreparedEvalQuery
 	revision string
 }
 
+var (
+	_ fedmatch.PolicyEngine = (*Engine)(nil)
+	_ fedmatch.Policy       = (*prepared)(nil)
+)
+
+// Current returns the revision serving now.
+func (e *Engine) Current() fedmatch.Policy { return e.cur.Load() }
+
 // Engine evaluates one agency's policy.
 type Engine struct {
 	agency fedmatch.AgencyID
 	log    *slog.Logger
 	cur    atomic.Pointer[prepared]
+
+	mu     sync.Mutex // guards status and serialises reloads
+	status Status
 }
 
-var _ fedmatch.PolicyEngine = (*Engine)(nil)
+// Status is what a node reports of its policy.
+type Status struct {
+	Revision    string    `json:"revision"`
+	LoadedAt    time.Time `json:"loaded_at"`
+	LastError   string    `json:"last_error,omitempty"` // the latest rejected change
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+}
 
 // Load compiles agency's policy from fsys (a folder laid out like
 // policies/) and prepares it. Errors: Invalid, naming file and line.
@@ -64,21 +84,78 @@ func Load(ctx context.Context, fsys fs.FS, agency fedmatch.AgencyID, log *slog.L
 // Reload compiles the policy in fsys and, if it is valid, swaps it in for
 // the next evaluation; evaluations under way finish with the old one.
 // Errors: Invalid.
+//
+// Sources whose revision is already serving are not compiled again, so
+// Reload is cheap to call often.
 func (e *Engine) Reload(ctx context.Context, fsys fs.FS) error {
 	const op = "policy.Load"
-	p, err := compile(ctx, fsys, e.agency)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	srcs, err := Sources(fsys, e.agency)
+	if err == nil {
+		if cur := e.cur.Load(); cur != nil && cur.revision == Revision(srcs) {
+			return nil
+		}
+	}
+	var p *prepared
+	if err == nil {
+		p, err = compile(ctx, srcs, e.agency)
+	}
 	if err != nil {
-		return fedmatch.Wrap(op, fedmatch.Invalid, err)
+		err = fedmatch.Wrap(op, fedmatch.Invalid, err)
+		e.status.LastError, e.status.LastErrorAt = err.Error(), time.Now().UTC()
+		if e.cur.Load() != nil {
+			e.log.Error("policy change rejected; the previous policy keeps serving", "agency", e.agency,
+				"serving", e.status.Revision, "err", err)
+		}
+		return err
 	}
-	old := e.cur.Swap(p)
-	if old == nil || old.revision != p.revision {
-		e.log.Info("policy loaded", "agency", e.agency, "revision", p.revision)
-	}
+	e.cur.Store(p)
+	e.status = Status{Revision: p.revision, LoadedAt: time.Now().UTC()}
+	e.log.Info("policy loaded", "agency", e.agency, "revision", p.revision)
 	return nil
+}
+
+// Watch reloads the policy from fsys every interval until ctx ends, so a
+// valid edit takes effect within one interval and an invalid one is
+// reported (Status.LastError) while the old policy serves on. The OPA
+// library has no file watcher; polling a handful of small files is cheap
+// and works on every file system.
+func (e *Engine) Watch(ctx context.Context, fsys fs.FS, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = e.Reload(ctx, fsys) // logged and kept in Status
+		}
+	}
+}
+
+// Status returns the serving revision and the latest rejected change.
+func (e *Engine) Status() Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.status
 }
 
 // Revision returns the content hash of the policy now serving.
 func (e *Engine) Revision() string { return e.cur.Load().revision }
+
+// Revision returns the content hash of this policy's sources.
+func (p *prepared) Revision() string { return p.revision }
+
+// Decide evaluates the query-level decision of the policy now serving.
+func (e *Engine) Decide(ctx context.Context, in *fedmatch.QueryInput) (fedmatch.Decision, error) {
+	return e.cur.Load().Decide(ctx, in)
+}
+
+// Disclose evaluates the record-level decision of the policy now serving.
+func (e *Engine) Disclose(ctx context.Context, in *fedmatch.DiscloseInput) (fedmatch.Disclosure, error) {
+	return e.cur.Load().Disclose(ctx, in)
+}
 
 // Sources reads the policy files of agency from fsys: lib/*.rego and
 // <agency>/*.rego, without tests, keyed by path. Errors: Invalid.
@@ -121,11 +198,7 @@ func Revision(srcs map[string][]byte) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-func compile(ctx context.Context, fsys fs.FS, agency fedmatch.AgencyID) (*prepared, error) {
-	srcs, err := Sources(fsys, agency)
-	if err != nil {
-		return nil, err
-	}
+func compile(ctx context.Context, srcs map[string][]byte, agency fedmatch.AgencyID) (*prepared, error) {
 	modules := map[string]*ast.Module{}
 	for name, src := range srcs {
 		m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
@@ -160,9 +233,9 @@ func compile(ctx context.Context, fsys fs.FS, agency fedmatch.AgencyID) (*prepar
 
 // Decide evaluates the query-level decision. A policy error or an output
 // of the wrong shape refuses and returns an Internal error.
-func (e *Engine) Decide(ctx context.Context, in *fedmatch.QueryInput) (fedmatch.Decision, error) {
+func (p *prepared) Decide(ctx context.Context, in *fedmatch.QueryInput) (fedmatch.Decision, error) {
 	var d fedmatch.Decision
-	err := eval(ctx, &e.cur.Load().decision, in, &d)
+	err := eval(ctx, &p.decision, in, &d)
 	if err != nil {
 		return fedmatch.Decision{}, fedmatch.E("policy.Decide", fedmatch.Internal, "%w", err)
 	}
@@ -180,9 +253,9 @@ func (e *Engine) Decide(ctx context.Context, in *fedmatch.QueryInput) (fedmatch.
 // Disclose evaluates the record-level decision. Fields outside
 // fedmatch.DisclosableFields are an error: policy cannot widen what the
 // node is able to disclose.
-func (e *Engine) Disclose(ctx context.Context, in *fedmatch.DiscloseInput) (fedmatch.Disclosure, error) {
+func (p *prepared) Disclose(ctx context.Context, in *fedmatch.DiscloseInput) (fedmatch.Disclosure, error) {
 	var d fedmatch.Disclosure
-	if err := eval(ctx, &e.cur.Load().disclose, in, &d); err != nil {
+	if err := eval(ctx, &p.disclose, in, &d); err != nil {
 		return fedmatch.Disclosure{}, fedmatch.E("policy.Disclose", fedmatch.Internal, "%w", err)
 	}
 	allowed := fedmatch.DisclosableFields()

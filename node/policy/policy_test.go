@@ -3,6 +3,8 @@ package policy_test
 import (
 	"context"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -162,5 +164,54 @@ func BenchmarkEngine_Decide(b *testing.B) {
 		if _, err := e.Decide(ctx, in); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestEngine_Watch(t *testing.T) {
+	dir := t.TempDir()
+	write := func(src string) {
+		t.Helper()
+		for p, f := range agencyFS(src) {
+			full := filepath.Join(dir, p)
+			os.MkdirAll(filepath.Dir(full), 0o755)
+			if err := os.WriteFile(full, f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write("decision := {\"allow\": false, \"reason\": \"v1\"}\n\ndisclose := {}\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fsys := os.DirFS(dir)
+	e := MustLoad(t, fsys, "zz-a")
+	go e.Watch(ctx, fsys, 10*time.Millisecond)
+	reason := func() string {
+		d, _ := e.Decide(ctx, query("x", fedmatch.BorderAdmission))
+		return d.Reason
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	v1 := e.Status().Revision
+	write("decision := {\"allow\": false, \"reason\": \"v2\"}\n\ndisclose := {}\n")
+	waitFor("v2 to serve", func() bool { return reason() == "v2" })
+	st := e.Status()
+	if st.Revision == v1 || st.Revision != e.Revision() || st.LastError != "" {
+		t.Fatalf("status after a good edit = %+v", st)
+	}
+	write("decision := {\n")
+	waitFor("the broken edit to be reported", func() bool { return e.Status().LastError != "" })
+	if reason() != "v2" || e.Revision() != st.Revision {
+		t.Fatal("a broken edit replaced the serving policy")
+	}
+	if !strings.Contains(e.Status().LastError, "policy.rego") {
+		t.Fatalf("error does not name the file: %s", e.Status().LastError)
 	}
 }
