@@ -56,8 +56,10 @@ type Engine struct {
 	log    *slog.Logger
 	cur    atomic.Pointer[prepared]
 
-	mu     sync.Mutex // guards status and serialises reloads
-	status Status
+	mu       sync.Mutex // guards status and rejected; serialises reloads
+	status   Status
+	rejected string // revision of the sources last rejected
+	lastErr  error
 }
 
 // Status is what a node reports of its policy.
@@ -93,9 +95,14 @@ func (e *Engine) Reload(ctx context.Context, fsys fs.FS) error {
 	defer e.mu.Unlock()
 	srcs, err := Sources(fsys, e.agency)
 	if err == nil {
-		if cur := e.cur.Load(); cur != nil && cur.revision == Revision(srcs) {
+		rev := Revision(srcs)
+		if cur := e.cur.Load(); cur != nil && cur.revision == rev {
 			return nil
 		}
+		if rev == e.rejected { // the same broken sources: already reported
+			return e.lastErr
+		}
+		e.rejected = rev
 	}
 	var p *prepared
 	if err == nil {
@@ -103,6 +110,7 @@ func (e *Engine) Reload(ctx context.Context, fsys fs.FS) error {
 	}
 	if err != nil {
 		err = fedmatch.Wrap(op, fedmatch.Invalid, err)
+		e.lastErr = err
 		e.status.LastError, e.status.LastErrorAt = err.Error(), time.Now().UTC()
 		if e.cur.Load() != nil {
 			e.log.Error("policy change rejected; the previous policy keeps serving", "agency", e.agency,
@@ -111,6 +119,7 @@ func (e *Engine) Reload(ctx context.Context, fsys fs.FS) error {
 		return err
 	}
 	e.cur.Store(p)
+	e.rejected, e.lastErr = "", nil
 	e.status = Status{Revision: p.revision, LoadedAt: time.Now().UTC()}
 	e.log.Info("policy loaded", "agency", e.agency, "revision", p.revision)
 	return nil
