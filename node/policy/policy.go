@@ -97,6 +97,10 @@ func (e *Engine) Reload(ctx context.Context, fsys fs.FS) error {
 	if err == nil {
 		rev := Revision(srcs)
 		if cur := e.cur.Load(); cur != nil && cur.revision == rev {
+			if e.rejected != "" { // a broken edit was reverted
+				e.rejected, e.lastErr = "", nil
+				e.status.LastError, e.status.LastErrorAt = "", time.Time{}
+			}
 			return nil
 		}
 		if rev == e.rejected { // the same broken sources: already reported

@@ -214,4 +214,6 @@ func TestEngine_Watch(t *testing.T) {
 	if !strings.Contains(e.Status().LastError, "policy.rego") {
 		t.Fatalf("error does not name the file: %s", e.Status().LastError)
 	}
+	write("decision := {\"allow\": false, \"reason\": \"v2\"}\n\ndisclose := {}\n") // reverted
+	waitFor("the revert to clear the error", func() bool { return e.Status().LastError == "" })
 }
