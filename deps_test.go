@@ -29,6 +29,7 @@ func TestDependencies(t *testing.T) {
 		mod + "/node/policy": {mod + "/wire", mod + "/node/store", mod + "/bus", "github.com/nats-io", "github.com/hashicorp"},
 		mod + "/audit":       {mod + "/", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
 		mod + "/policies":    {mod, "github.com/"},
+		mod + "/schemas":     {mod, "github.com/"},
 	}
 	seen := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

@@ -67,6 +67,7 @@ func commands() []command {
 		{"node", "run an agency's node, or import records into its data directory", runNode},
 		{"broker", "run a broker that routes signed queries between nodes", runBroker},
 		{"query", "send a signed query from an agency and print the verified answers", runQuery},
+		{"policy", "test, check, evaluate and compare Rego policies", runPolicy},
 		{"audit", "verify and show audit logs", runAudit},
 		{"bench", "measure each step and a federation end to end against the same match in-process", runBench},
 	}
@@ -89,6 +90,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	printUsage(stderr)
 	return usageErr("unknown command %q", args[0])
 }
+
+// readAll reads r to the end.
+func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(r) }
 
 // newLogger logs text to w at level ("debug", "info", "warn", "error";
 // anything else means info).

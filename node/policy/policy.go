@@ -110,7 +110,7 @@ func (e *Engine) Reload(ctx context.Context, fsys fs.FS) error {
 	}
 	var p *prepared
 	if err == nil {
-		p, err = compile(ctx, srcs, e.agency)
+		p, _, err = compileWith(ctx, srcs, e.agency)
 	}
 	if err != nil {
 		err = fedmatch.Wrap(op, fedmatch.Invalid, err)
@@ -211,19 +211,25 @@ func Revision(srcs map[string][]byte) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-func compile(ctx context.Context, srcs map[string][]byte, agency fedmatch.AgencyID) (*prepared, error) {
+// compileWith compiles srcs, type-checking input references against
+// schemas/input.json, and prepares both rules.
+func compileWith(ctx context.Context, srcs map[string][]byte, agency fedmatch.AgencyID) (*prepared, *ast.Compiler, error) {
 	modules := map[string]*ast.Module{}
 	for name, src := range srcs {
 		m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
 		if err != nil {
-			return nil, fmt.Errorf("%w", err) // names file:line
+			return nil, nil, fmt.Errorf("%w", err) // names file:line
 		}
 		modules[name] = m
 	}
-	c := ast.NewCompiler()
+	ss, err := inputSchema()
+	if err != nil {
+		return nil, nil, err
+	}
+	c := ast.NewCompiler().WithSchemas(ss)
 	c.Compile(modules)
 	if c.Failed() {
-		return nil, fmt.Errorf("%w", c.Errors)
+		return nil, nil, fmt.Errorf("%w", c.Errors)
 	}
 	pkg := "data." + Package(agency)
 	p := &prepared{revision: Revision(srcs)}
@@ -233,15 +239,15 @@ func compile(ctx context.Context, srcs map[string][]byte, agency fedmatch.Agency
 	}{{"decision", &p.decision}, {"disclose", &p.disclose}} {
 		ref := ast.MustParseRef(pkg + "." + rule.name)
 		if len(c.GetRules(ref)) == 0 {
-			return nil, fmt.Errorf("policy for %s defines no rule %s", agency, ref)
+			return nil, nil, fmt.Errorf("policy for %s defines no rule %s", agency, ref)
 		}
 		pq, err := rego.New(rego.Compiler(c), rego.Query(ref.String())).PrepareForEval(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("prepare %s: %w", ref, err)
+			return nil, nil, fmt.Errorf("prepare %s: %w", ref, err)
 		}
 		*rule.dst = pq
 	}
-	return p, nil
+	return p, c, nil
 }
 
 // Decide evaluates the query-level decision. A policy error or an output
