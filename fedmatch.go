@@ -189,6 +189,8 @@ type Probe struct {
 const (
 	KindBiographic = "biographic"
 	KindDocument   = "document"
+	// KindReference is a step-two request naming a hit by its reference.
+	KindReference = "reference"
 )
 
 // Kinds lists what the probe can be matched on.

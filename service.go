@@ -35,7 +35,8 @@ type Matcher interface {
 
 // RequestInfo is the verified request, as policy sees it.
 type RequestInfo struct {
-	ID         string   `json:"id"` // the query's jti
+	ID         string   `json:"id"`   // the query's jti
+	Step       string   `json:"step"` // "match", or "disclose" for step two
 	Requester  AgencyID `json:"requester"`
 	Purpose    Purpose  `json:"purpose"`
 	Basis      string   `json:"basis"`
@@ -72,7 +73,8 @@ type RecordMeta struct {
 	Flags           []string `json:"flags"`
 }
 
-// MatchInfo is how the record matched.
+// MatchInfo is how the record matched. At step two the kind is
+// "reference" (the requester named a hit it was given) and the score 1.
 type MatchInfo struct {
 	Kind  string  `json:"kind"`
 	Score float64 `json:"score"`

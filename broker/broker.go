@@ -17,10 +17,11 @@ import (
 	"github.com/fedmatch/fedmatch/wire"
 )
 
-// Forwarder delivers a token to one target node and returns its raw reply.
-// Errors: Unavailable (no node listening, or no reply by ctx's deadline).
+// Forwarder delivers a token to one endpoint ("match" or "disclose") of a
+// target node and returns its raw reply. Errors: Unavailable (no node
+// listening, or no reply by ctx's deadline).
 type Forwarder interface {
-	Forward(ctx context.Context, target fedmatch.AgencyID, token []byte) ([]byte, error)
+	Forward(ctx context.Context, target fedmatch.AgencyID, endpoint string, token []byte) ([]byte, error)
 }
 
 // Config is the broker's configuration.
@@ -101,7 +102,7 @@ func (b *Broker) Query(ctx context.Context, raw []byte) (*fedmatch.Result, error
 	wg.Wait()
 
 	if b.audit != nil {
-		e := &fedmatch.AuditEntry{Time: b.cfg.Now().UTC(), Event: "broker.query", QueryID: q.ID, Requester: q.Requester(),
+		e := &fedmatch.AuditEntry{Time: b.cfg.Now().UTC(), Event: "broker." + q.Step(), QueryID: q.ID, Requester: q.Requester(),
 			Purpose: q.Purpose, Basis: q.Basis, Case: q.Case, Outcome: "routed"}
 		for _, nr := range res.Nodes {
 			e.Targets = append(e.Targets, string(nr.Agency)+"="+string(nr.Status))
@@ -115,7 +116,7 @@ func (b *Broker) Query(ctx context.Context, raw []byte) (*fedmatch.Result, error
 
 // forward sends the unchanged token to one target and fills in its status.
 func (b *Broker) forward(ctx context.Context, q *wire.QueryClaims, target fedmatch.AgencyID, raw []byte, nr *fedmatch.NodeResult) {
-	reply, err := b.fwd.Forward(ctx, target, raw)
+	reply, err := b.fwd.Forward(ctx, target, q.Step(), raw)
 	if err != nil {
 		nr.Status, nr.Reason = fedmatch.StatusUnavailable, fedmatch.ErrorCode(err).String()
 		b.log.Info("node unavailable", "query", q.ID, "node", target, "err", err)

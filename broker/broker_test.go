@@ -3,6 +3,7 @@ package broker_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,14 +16,16 @@ import (
 
 // fakeNodes answers as each target would, by script.
 type fakeNodes struct {
-	fed    *testfed.Fed
-	t      *testing.T
-	script map[fedmatch.AgencyID]string // "hit", "no_hit", "down", "slow", "error", "forged", "garbage"
-	calls  atomic.Int32
+	fed       *testfed.Fed
+	t         *testing.T
+	script    map[fedmatch.AgencyID]string // "hit", "no_hit", "down", "slow", "error", "forged", "garbage"
+	calls     atomic.Int32
+	endpoints sync.Map
 }
 
-func (f *fakeNodes) Forward(ctx context.Context, target fedmatch.AgencyID, token []byte) ([]byte, error) {
+func (f *fakeNodes) Forward(ctx context.Context, target fedmatch.AgencyID, endpoint string, token []byte) ([]byte, error) {
 	f.calls.Add(1)
+	f.endpoints.Store(endpoint, true)
 	q, err := wire.NewVerifier(f.fed.Trust).VerifyQuery(token)
 	if err != nil {
 		f.t.Errorf("broker forwarded a token that does not verify: %v", err)
@@ -150,5 +153,26 @@ func TestBroker_HandleRefusesBadTokens(t *testing.T) {
 	}
 	if nodes.calls.Load() != 0 {
 		t.Fatal("a bad token was forwarded")
+	}
+}
+
+func TestBroker_QueryRoutesStepTwoToDisclose(t *testing.T) {
+	fed := testfed.MustFed(t, testfed.Roster())
+	nodes := &fakeNodes{fed: fed, t: t, script: map[fedmatch.AgencyID]string{testfed.US: "hit"}}
+	b := broker.New(broker.DefaultConfig(), fed.Trust, nodes, nil, nil)
+	gb := &wire.Signer{Agency: testfed.GB, Key: fed.MustKey(t, testfed.GB)}
+	tok, _, err := gb.SignQuery(&wire.QueryRequest{Audience: fed.Trust.Roster().Audience(), Purpose: fedmatch.VisaApplication,
+		Basis: "gb-us-2026", Case: "C-1", Targets: []fedmatch.AgencyID{testfed.US}, Ref: "some-ref"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Query(context.Background(), []byte(tok)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := nodes.endpoints.Load("disclose"); !ok {
+		t.Fatal("a step-two request was not sent to the disclose endpoint")
+	}
+	if _, ok := nodes.endpoints.Load("match"); ok {
+		t.Fatal("a step-two request was sent to the match endpoint")
 	}
 }

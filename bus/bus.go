@@ -205,8 +205,8 @@ func Request(ctx context.Context, nc *nats.Conn, subject string, payload []byte)
 type Forwarder struct{ NC *nats.Conn }
 
 // Forward implements broker.Forwarder.
-func (f *Forwarder) Forward(ctx context.Context, target fedmatch.AgencyID, token []byte) ([]byte, error) {
-	return Request(ctx, f.NC, NodeSubject(target, "match"), token)
+func (f *Forwarder) Forward(ctx context.Context, target fedmatch.AgencyID, endpoint string, token []byte) ([]byte, error) {
+	return Request(ctx, f.NC, NodeSubject(target, endpoint), token)
 }
 
 // Sender sends queries to the broker; it is a requester's transport.

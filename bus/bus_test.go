@@ -49,12 +49,12 @@ func TestServe_RequestReply(t *testing.T) {
 	// A slow request does not hold up the next one: requests are concurrent.
 	slow := make(chan error, 1)
 	go func() {
-		_, err := fwd.Forward(context.Background(), "us-dhs", []byte("slow"))
+		_, err := fwd.Forward(context.Background(), "us-dhs", "match", []byte("slow"))
 		slow <- err
 	}()
 	rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer rcancel()
-	got, err := fwd.Forward(rctx, "us-dhs", []byte("hi"))
+	got, err := fwd.Forward(rctx, "us-dhs", "match", []byte("hi"))
 	if err != nil || string(got) != "echo:hi" {
 		t.Fatalf("Forward = %q, %v", got, err)
 	}
@@ -64,15 +64,15 @@ func TestServe_RequestReply(t *testing.T) {
 	}
 
 	// A panicking request is answered as unavailable, and serving goes on.
-	if _, err := fwd.Forward(rctx, "us-dhs", []byte("panic")); !fedmatch.IsCode(err, fedmatch.Unavailable) {
+	if _, err := fwd.Forward(rctx, "us-dhs", "match", []byte("panic")); !fedmatch.IsCode(err, fedmatch.Unavailable) {
 		t.Fatalf("Forward of a panicking request: %v", err)
 	}
-	if got, err := fwd.Forward(rctx, "us-dhs", []byte("again")); err != nil || string(got) != "echo:again" {
+	if got, err := fwd.Forward(rctx, "us-dhs", "match", []byte("again")); err != nil || string(got) != "echo:again" {
 		t.Fatalf("Forward after a panic = %q, %v", got, err)
 	}
 
 	// Nobody serves de-bka: unavailable at once, not after the deadline.
-	_, err = fwd.Forward(rctx, "de-bka", []byte("hi"))
+	_, err = fwd.Forward(rctx, "de-bka", "match", []byte("hi"))
 	if !fedmatch.IsCode(err, fedmatch.Unavailable) {
 		t.Fatalf("Forward to nobody: %v", err)
 	}
@@ -81,7 +81,7 @@ func TestServe_RequestReply(t *testing.T) {
 	defer scancel()
 	release = make(chan struct{})
 	defer close(release)
-	_, err = fwd.Forward(short, "us-dhs", []byte("slow"))
+	_, err = fwd.Forward(short, "us-dhs", "match", []byte("slow"))
 	if !fedmatch.IsCode(err, fedmatch.Unavailable) || !errors.Is(short.Err(), context.DeadlineExceeded) {
 		t.Fatalf("Forward past deadline: %v", err)
 	}
@@ -103,7 +103,7 @@ func BenchmarkForwarder_RoundTrip(b *testing.B) {
 	}
 	fwd := &bus.Forwarder{NC: nc}
 	for b.Loop() {
-		if _, err := fwd.Forward(ctx, "us-dhs", payload); err != nil {
+		if _, err := fwd.Forward(ctx, "us-dhs", "match", payload); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -8,6 +8,8 @@ package node
 import (
 	"cmp"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -58,6 +60,8 @@ type Deps struct {
 type Node struct {
 	cfg Config
 	d   Deps
+	// refs seals record ids into the opaque references handed out.
+	refs cipher.AEAD
 }
 
 // New checks cfg and deps and returns a node. Errors: Invalid.
@@ -89,7 +93,15 @@ func New(cfg Config, d Deps) (*Node, error) {
 		d.Verifier = wire.NewVerifier(d.Keys)
 		d.Verifier.Now = cfg.Now
 	}
-	return &Node{cfg: cfg, d: d}, nil
+	n := &Node{cfg: cfg, d: d}
+	block, err := aes.NewCipher(n.key("ref-key"))
+	if err != nil {
+		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	if n.refs, err = cipher.NewGCM(block); err != nil {
+		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	}
+	return n, nil
 }
 
 // Agency returns the agency the node answers for.
@@ -98,9 +110,16 @@ func (n *Node) Agency() fedmatch.AgencyID { return n.cfg.Agency }
 // HandleMatch answers a raw query with a raw NodeReply; it is what the
 // transport calls. It never fails: every error becomes a typed reply.
 func (n *Node) HandleMatch(ctx context.Context, raw []byte) []byte {
-	tok, err := n.Match(ctx, raw)
-	reply := wire.NodeReply{Token: tok, Error: wire.EncodeError(err)}
-	b, _ := json.Marshal(&reply)
+	return reply(n.Match(ctx, raw))
+}
+
+// HandleDisclose answers a raw step-two request with a raw NodeReply.
+func (n *Node) HandleDisclose(ctx context.Context, raw []byte) []byte {
+	return reply(n.Disclose(ctx, raw))
+}
+
+func reply(tok string, err error) []byte {
+	b, _ := json.Marshal(&wire.NodeReply{Token: tok, Error: wire.EncodeError(err)})
 	return b
 }
 
@@ -110,23 +129,43 @@ func (n *Node) HandleMatch(ctx context.Context, raw []byte) []byte {
 // Errors: every code of wire.Verifier.VerifyQuery, WrongAudience (the
 // query does not target this node), Internal.
 func (n *Node) Match(ctx context.Context, raw []byte) (string, error) {
-	const op = "node.Match"
+	return n.answer(ctx, raw, wire.StepMatch)
+}
+
+// Disclose answers step two: the requester names a hit by the reference
+// this node gave it, for a purpose and with a case reference, and the
+// node discloses what its policy allows at that step. A reference issued
+// to another agency, or forged, or to a record no longer held or
+// retained, is answered no_hit, as if the record did not exist.
+// Errors: as Match, and Malformed for a request that is not step two.
+func (n *Node) Disclose(ctx context.Context, raw []byte) (string, error) {
+	return n.answer(ctx, raw, wire.StepDisclose)
+}
+
+// answer runs the steps common to both endpoints, then matches or
+// discloses.
+func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, error) {
+	op := "node." + step
 	now := n.cfg.Now()
 
 	// 1. Verify the token here, whatever the broker checked.
 	q, err := n.d.Verifier.VerifyQuery(raw)
 	if err != nil {
 		n.d.Log.Warn("query refused", "code", fedmatch.ErrorCode(err), "err", err)
-		n.audit(&fedmatch.AuditEntry{Time: now, Event: "match.rejected", Outcome: fedmatch.ErrorCode(err).String()})
+		n.audit(&fedmatch.AuditEntry{Time: now, Event: step + ".rejected", Outcome: fedmatch.ErrorCode(err).String()})
 		return "", fedmatch.Wrap(op, fedmatch.Malformed, err)
 	}
-	// 2. It must be addressed to us.
+	// 2. It must be addressed to us, at the right endpoint.
 	if !slices.Contains(q.Targets, n.cfg.Agency) {
-		n.audit(n.entry(q, now, "match.rejected", fedmatch.WrongAudience.String(), ""))
+		n.audit(n.entry(q, now, step+".rejected", fedmatch.WrongAudience.String(), ""))
 		return "", fedmatch.E(op, fedmatch.WrongAudience, "query targets %v, not %s", q.Targets, n.cfg.Agency)
 	}
+	if q.Step() != step {
+		n.audit(n.entry(q, now, step+".rejected", fedmatch.Malformed.String(), ""))
+		return "", fedmatch.E(op, fedmatch.Malformed, "a %s request sent to the %s endpoint", q.Step(), step)
+	}
 	roster := n.d.Keys.Roster()
-	info := fedmatch.RequestInfo{ID: q.ID, Requester: q.Requester(), Purpose: q.Purpose, Basis: q.Basis, Case: q.Case,
+	info := fedmatch.RequestInfo{ID: q.ID, Step: step, Requester: q.Requester(), Purpose: q.Purpose, Basis: q.Basis, Case: q.Case,
 		ProbeKinds: q.Probe.Kinds(), Time: now.UTC().Format(time.RFC3339Nano)}
 	// One revision of the policy decides this whole query.
 	pol := n.d.Policy.Current()
@@ -135,7 +174,7 @@ func (n *Node) Match(ctx context.Context, raw []byte) (string, error) {
 	// 3. The agreement named as basis must cover requester, us and purpose.
 	if err := roster.CheckBasis(q.Basis, q.Requester(), n.cfg.Agency, q.Purpose); err != nil {
 		answer.Status, answer.Reason = fedmatch.StatusRefused, fedmatch.ErrorCode(err).String()
-		return n.finish(q, now, answer, nil)
+		return n.finish(q, now, step, answer, nil)
 	}
 
 	// 4. Query-level policy: may they search here, for what, how strictly.
@@ -143,30 +182,23 @@ func (n *Node) Match(ctx context.Context, raw []byte) (string, error) {
 		Agreement: *roster.Agreement(q.Basis), Node: n.cfg.Agency}
 	dec, err := pol.Decide(ctx, in)
 	if err != nil {
-		return "", n.fail(q, now, fedmatch.Wrap(op, fedmatch.Internal, err))
+		return "", n.fail(q, now, step, fedmatch.Wrap(op, fedmatch.Internal, err))
 	}
 	if !dec.Allow {
 		answer.Status, answer.Reason = fedmatch.StatusRefused, dec.Reason
-		return n.finish(q, now, answer, nil)
+		return n.finish(q, now, step, answer, nil)
 	}
 
-	// 5. Match within the permitted categories and retention.
-	cands, err := n.d.Store.Candidates(n.d.Matcher.ProbeKeys(&q.Probe), dec.Categories, now)
-	if err != nil {
-		return "", n.fail(q, now, fedmatch.Wrap(op, fedmatch.Internal, err))
-	}
-	if len(cands) > n.cfg.MaxCandidates {
-		cands = cands[:n.cfg.MaxCandidates]
-	}
+	// 5. The candidates: by index within the permitted categories and
+	// retention, or at step two the one record the reference names.
 	var matches []fedmatch.Match
-	for _, r := range cands {
-		if m, ok := n.d.Matcher.Score(&q.Probe, r); ok && m.Score >= dec.MinScore {
-			matches = append(matches, m)
+	if step == wire.StepDisclose {
+		if r := n.resolve(q, dec.Categories, now); r != nil {
+			matches = []fedmatch.Match{{Record: r, Kind: fedmatch.KindReference, Score: 1}}
 		}
+	} else if matches, err = n.match(q, &dec, now); err != nil {
+		return "", n.fail(q, now, step, fedmatch.Wrap(op, fedmatch.Internal, err))
 	}
-	slices.SortFunc(matches, func(a, b fedmatch.Match) int {
-		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Record.ID, b.Record.ID))
-	})
 
 	// 6. Record-level policy: what each hit may disclose. A record that may
 	// not be disclosed is dropped, as if it did not exist.
@@ -183,7 +215,7 @@ func (n *Node) Match(ctx context.Context, raw []byte) (string, error) {
 			Record: meta(m.Record), Match: fedmatch.MatchInfo{Kind: m.Kind, Score: round(m.Score)}}
 		dis, err := pol.Disclose(ctx, din)
 		if err != nil {
-			return "", n.fail(q, now, fedmatch.Wrap(op, fedmatch.Internal, err))
+			return "", n.fail(q, now, step, fedmatch.Wrap(op, fedmatch.Internal, err))
 		}
 		if !dis.Allow {
 			continue
@@ -198,32 +230,69 @@ func (n *Node) Match(ctx context.Context, raw []byte) (string, error) {
 		answer.Status = fedmatch.StatusHit
 	}
 	slices.Sort(fields)
-	return n.finish(q, now, answer, slices.Compact(fields))
+	return n.finish(q, now, step, answer, slices.Compact(fields))
+}
+
+// match scores the indexed candidates of the probe, best first.
+func (n *Node) match(q *wire.QueryClaims, dec *fedmatch.Decision, now time.Time) ([]fedmatch.Match, error) {
+	cands, err := n.d.Store.Candidates(n.d.Matcher.ProbeKeys(&q.Probe), dec.Categories, now)
+	if err != nil {
+		return nil, err
+	}
+	if len(cands) > n.cfg.MaxCandidates {
+		cands = cands[:n.cfg.MaxCandidates]
+	}
+	var matches []fedmatch.Match
+	for _, r := range cands {
+		if m, ok := n.d.Matcher.Score(&q.Probe, r); ok && m.Score >= dec.MinScore {
+			matches = append(matches, m)
+		}
+	}
+	slices.SortFunc(matches, func(a, b fedmatch.Match) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Record.ID, b.Record.ID))
+	})
+	return matches, nil
+}
+
+// resolve opens a step-two reference: the record it names, if it was
+// issued to this requester, is still held and retained, and is in a
+// category the decision lets them see; else nil.
+func (n *Node) resolve(q *wire.QueryClaims, cats []fedmatch.Category, now time.Time) *fedmatch.Record {
+	id, ok := n.openRef(q.Requester(), q.Ref)
+	if !ok {
+		n.d.Log.Warn("reference does not open", "query", q.ID, "requester", q.Issuer)
+		return nil
+	}
+	r, err := n.d.Store.Get(id)
+	if err != nil || !slices.Contains(cats, r.Category) || !r.Retained(now) {
+		return nil
+	}
+	return r
 }
 
 // finish signs the answer and audits it; the answer is released only once
 // its audit entry is on disk.
-func (n *Node) finish(q *wire.QueryClaims, now time.Time, a *fedmatch.Answer, fields []string) (string, error) {
+func (n *Node) finish(q *wire.QueryClaims, now time.Time, step string, a *fedmatch.Answer, fields []string) (string, error) {
 	tok, err := n.d.Signer.SignAnswer(q, a)
 	if err != nil {
-		return "", n.fail(q, now, err)
+		return "", n.fail(q, now, step, err)
 	}
-	e := n.entry(q, now, "match", string(a.Status), a.Reason)
+	e := n.entry(q, now, step, string(a.Status), a.Reason)
 	e.Revision, e.Fields = a.Revision, fields
 	for _, h := range a.Hits {
 		e.Refs = append(e.Refs, h.Ref)
 	}
 	if err := n.d.Audit.Append(e); err != nil {
 		n.d.Log.Error("audit append failed; answer withheld", "err", err)
-		return "", fedmatch.Wrap("node.Match", fedmatch.Internal, err)
+		return "", fedmatch.Wrap("node."+step, fedmatch.Internal, err)
 	}
 	n.d.Log.Debug("query answered", "query", q.ID, "requester", q.Issuer, "purpose", q.Purpose, "status", a.Status, "hits", len(a.Hits))
 	return tok, nil
 }
 
-func (n *Node) fail(q *wire.QueryClaims, now time.Time, err error) error {
+func (n *Node) fail(q *wire.QueryClaims, now time.Time, step string, err error) error {
 	n.d.Log.Error("query failed", "query", q.ID, "err", err)
-	n.audit(n.entry(q, now, "match.failed", fedmatch.ErrorCode(err).String(), ""))
+	n.audit(n.entry(q, now, step+".failed", fedmatch.ErrorCode(err).String(), ""))
 	return err
 }
 
@@ -238,12 +307,30 @@ func (n *Node) entry(q *wire.QueryClaims, now time.Time, event, outcome, reason 
 		Basis: q.Basis, Case: q.Case, ProbeDigest: n.ProbeDigest(&q.Probe), Outcome: outcome, Reason: reason}
 }
 
-// ref is the opaque reference of record id as given to requester: a keyed
-// hash, so it reveals nothing of the id, differs per requester (two
-// agencies cannot join their results by it) and only this node can
-// resolve it.
+// ref is the opaque reference of record id as given to requester: the id
+// sealed with AES-GCM under a key only this node holds, the requester as
+// associated data, and a nonce derived from both by HMAC (a synthetic IV,
+// so the same record gets the same reference each time). It reveals
+// nothing of the id, differs per requester (two agencies cannot join
+// their results by it), and only this node can open it, and only for the
+// agency it was issued to.
 func (n *Node) ref(requester fedmatch.AgencyID, id string) string {
-	return n.mac("ref", string(requester), id)[:32]
+	nonce := n.tag("ref-nonce", string(requester), id)[:n.refs.NonceSize()]
+	return base64.RawURLEncoding.EncodeToString(n.refs.Seal(nonce, nonce, []byte(id), []byte(requester)))
+}
+
+// openRef recovers the record id of a reference issued to requester.
+func (n *Node) openRef(requester fedmatch.AgencyID, ref string) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(ref)
+	ns := n.refs.NonceSize()
+	if err != nil || len(b) < ns+n.refs.Overhead() {
+		return "", false
+	}
+	id, err := n.refs.Open(nil, b[:ns], b[ns:], []byte(requester))
+	if err != nil {
+		return "", false
+	}
+	return string(id), true
 }
 
 // ProbeDigest is what the audit log keeps of a probe: a keyed hash, so an
@@ -251,17 +338,21 @@ func (n *Node) ref(requester fedmatch.AgencyID, id string) string {
 // while a reader of the log cannot guess names and dates of birth from it.
 func (n *Node) ProbeDigest(p *fedmatch.Probe) string {
 	b, _ := json.Marshal(p)
-	return n.mac("probe", string(b))
+	return base64.RawURLEncoding.EncodeToString(n.tag("probe", string(b)))
 }
 
-func (n *Node) mac(domain string, parts ...string) string {
+// key derives a 32-byte key for one use from the node's secret.
+func (n *Node) key(use string) []byte { return n.tag(use) }
+
+// tag is HMAC-SHA256 under the node's secret over a domain and parts.
+func (n *Node) tag(domain string, parts ...string) []byte {
 	h := hmac.New(sha256.New, n.cfg.Secret)
 	h.Write([]byte("fedmatch-" + domain))
 	for _, p := range parts {
 		h.Write([]byte{0})
 		h.Write([]byte(p))
 	}
-	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+	return h.Sum(nil)
 }
 
 func meta(r *fedmatch.Record) fedmatch.RecordMeta {

@@ -28,8 +28,15 @@ func (s *fakeStore) Candidates(_ []string, cats []fedmatch.Category, now time.Ti
 	}
 	return out, nil
 }
-func (s *fakeStore) Get(string) (*fedmatch.Record, error) { return nil, errors.New("unused") }
-func (s *fakeStore) Len() int                             { return len(s.recs) }
+func (s *fakeStore) Get(id string) (*fedmatch.Record, error) {
+	for _, r := range s.recs {
+		if r.ID == id {
+			return r.Clone(), nil
+		}
+	}
+	return nil, fedmatch.E("fake.Get", fedmatch.NotFound, "no %s", id)
+}
+func (s *fakeStore) Len() int { return len(s.recs) }
 
 // fakePolicy allows what it is told and records what it was asked.
 type fakePolicy struct {
@@ -282,4 +289,69 @@ func TestProject_CoversEveryDisclosableField(t *testing.T) {
 	if node.Project(r, nil) != nil {
 		t.Fatal("no fields asked, some given")
 	}
+}
+
+func TestNode_DiscloseStepTwo(t *testing.T) {
+	f := newFixture(t)
+	tok, c := f.query(t, nil)
+	ref := f.answer(t, tok, c).Hits[0].Ref
+	f.policy.fields = []string{"category", "surname", "given_names", "date_of_birth"}
+
+	ask := func(t *testing.T, s *wire.Signer, basis, ref string) (*fedmatch.Answer, error) {
+		t.Helper()
+		tok, c, err := s.SignQuery(&wire.QueryRequest{Audience: f.fed.Trust.Roster().Audience(), Purpose: fedmatch.VisaApplication,
+			Basis: basis, Case: "CASE-9", Targets: []fedmatch.AgencyID{testfed.US}, Ref: ref})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := f.node.Disclose(context.Background(), []byte(tok))
+		if err != nil {
+			return nil, err
+		}
+		a, err := wire.NewVerifier(f.fed.Trust).VerifyAnswer([]byte(raw), testfed.US, s.Agency, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &a.Answer, nil
+	}
+	t.Run("the requester it was issued to", func(t *testing.T) {
+		a, err := ask(t, f.gb, "gb-us-2026", ref)
+		if err != nil || a.Status != fedmatch.StatusHit || len(a.Hits) != 1 {
+			t.Fatalf("answer = %+v, %v", a, err)
+		}
+		h := a.Hits[0]
+		if h.Ref != ref || h.Kind != fedmatch.KindReference || h.Fields["given_names"] != "Chidi" || h.Fields["address"] != nil {
+			t.Fatalf("hit = %+v", h)
+		}
+		last := f.audit.entries[len(f.audit.entries)-1]
+		if last.Event != "disclose" || last.Case != "CASE-9" || len(last.Refs) != 1 {
+			t.Fatalf("audit = %+v", last)
+		}
+	})
+	t.Run("another agency presenting it", func(t *testing.T) {
+		de := &wire.Signer{Agency: testfed.DE, Key: f.fed.MustKey(t, testfed.DE)}
+		a, err := ask(t, de, "prum-border", ref)
+		if err != nil || a.Status != fedmatch.StatusNoHit || len(a.Hits) != 0 {
+			t.Fatalf("answer = %+v, %v; a reference must open only for its requester", a, err)
+		}
+	})
+	t.Run("a forged reference", func(t *testing.T) {
+		forged := []byte(ref)
+		forged[5] ^= 1
+		a, err := ask(t, f.gb, "gb-us-2026", string(forged))
+		if err != nil || a.Status != fedmatch.StatusNoHit {
+			t.Fatalf("answer = %+v, %v", a, err)
+		}
+	})
+	t.Run("wrong endpoint", func(t *testing.T) {
+		tok, _, _ := f.gb.SignQuery(&wire.QueryRequest{Audience: f.fed.Trust.Roster().Audience(), Purpose: fedmatch.VisaApplication,
+			Basis: "gb-us-2026", Case: "C", Targets: []fedmatch.AgencyID{testfed.US}, Ref: ref})
+		if _, err := f.node.Match(context.Background(), []byte(tok)); !fedmatch.IsCode(err, fedmatch.Malformed) {
+			t.Fatalf("step two at the match endpoint: %v", err)
+		}
+		tok, _ = f.query(t, nil)
+		if _, err := f.node.Disclose(context.Background(), []byte(tok)); !fedmatch.IsCode(err, fedmatch.Malformed) {
+			t.Fatalf("a query at the disclose endpoint: %v", err)
+		}
+	})
 }

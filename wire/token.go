@@ -31,7 +31,24 @@ type QueryClaims struct {
 	Case    string              `json:"case,omitempty"`
 	Targets []fedmatch.AgencyID `json:"targets"`
 	Probe   fedmatch.Probe      `json:"probe"`
+	// Ref, when set, makes this a step-two disclose request for one hit a
+	// node returned earlier: one target, a case reference, no probe.
+	Ref string `json:"ref,omitempty"`
 }
+
+// Step is "disclose" for a step-two request, else "match".
+func (c *QueryClaims) Step() string {
+	if c.Ref != "" {
+		return StepDisclose
+	}
+	return StepMatch
+}
+
+// The two steps of a query.
+const (
+	StepMatch    = "match"
+	StepDisclose = "disclose"
+)
 
 // Requester returns the issuing agency.
 func (c *QueryClaims) Requester() fedmatch.AgencyID { return fedmatch.AgencyID(c.Issuer) }
@@ -82,6 +99,7 @@ type QueryRequest struct {
 	Case     string
 	Targets  []fedmatch.AgencyID
 	Probe    fedmatch.Probe
+	Ref      string        // step two: the reference of a hit to disclose
 	Lifetime time.Duration // zero means DefaultQueryLifetime
 }
 
@@ -102,7 +120,7 @@ func (s *Signer) SignQuery(q *QueryRequest) (token string, claims *QueryClaims, 
 			ExpiresAt: jwt.NewNumericDate(now.Add(life)),
 			ID:        NewID(),
 		},
-		Purpose: q.Purpose, Basis: q.Basis, Case: q.Case, Targets: q.Targets, Probe: q.Probe,
+		Purpose: q.Purpose, Basis: q.Basis, Case: q.Case, Targets: q.Targets, Probe: q.Probe, Ref: q.Ref,
 	}
 	if err := claims.validate(); err != nil {
 		return "", nil, fedmatch.E(op, fedmatch.Malformed, "%w", err)
@@ -170,10 +188,20 @@ func (c *QueryClaims) validate() error {
 	if slices.Contains(c.Targets, c.Requester()) {
 		return errors.New("an agency may not query itself")
 	}
-	if err := c.Probe.Validate(); err != nil {
-		return err
+	if c.Ref != "" {
+		switch {
+		case len(c.Ref) > 256:
+			return errors.New("ref longer than 256 bytes")
+		case len(c.Targets) != 1:
+			return errors.New("a disclose request names exactly one target: the node that issued the reference")
+		case c.Case == "":
+			return errors.New("a disclose request needs a case reference")
+		case len(c.Probe.Kinds()) > 0 || len(c.Probe.Documents) > 0:
+			return errors.New("a disclose request carries no probe")
+		}
+		return nil
 	}
-	return nil
+	return c.Probe.Validate()
 }
 
 // Verifier checks tokens against the federation's keys. Each party (broker,

@@ -275,7 +275,7 @@ func benchSteps(ctx context.Context, out interface{ Write([]byte) (int, error) }
 		}},
 		{fmt.Sprintf("NATS round trip (%d B, loopback)", len(tok)), func(b *testing.B) {
 			for b.Loop() {
-				fwd.Forward(ctx, us, []byte(tok))
+				fwd.Forward(ctx, us, "match", []byte(tok))
 			}
 		}},
 	}

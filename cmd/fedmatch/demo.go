@@ -113,6 +113,9 @@ func scenarios() []scenario {
 		{title: "border check on a passport: reference and category only", from: us,
 			q:    q(fedmatch.BorderAdmission, "gb-us-2026", fedmatch.Probe{Documents: []fedmatch.Document{{Number: "FK 123 4567", IssuingState: "UKR"}}}, gb),
 			want: st(gb, fedmatch.StatusHit)},
+		{title: "step two: the US asks for identity on that hit, with a case reference", from: us, special: "disclose",
+			q:    q(fedmatch.BorderAdmission, "gb-us-2026", fedmatch.Probe{Documents: []fedmatch.Document{{Number: "FK 123 4567", IssuingState: "UKR"}}}, gb),
+			want: st(gb, fedmatch.StatusHit)},
 		{title: "nobody known", from: gb,
 			q:    q(fedmatch.VisaApplication, "prum-border", fedmatch.Probe{Surname: "Lindqvist", GivenNames: "Maja", DateOfBirth: "1996-04-18"}, us, de),
 			want: st(us, fedmatch.StatusNoHit, de, fedmatch.StatusNoHit)},
@@ -321,6 +324,17 @@ func askScenario(ctx context.Context, r *node.Requester, sc scenario) (*fedmatch
 			return nil, err
 		}
 		return r.Send(ctx, []byte(tamper(tok)), claims.ID)
+	case "disclose":
+		res, err := r.Ask(ctx, &q)
+		if err != nil {
+			return nil, err
+		}
+		a := res.Nodes[0].Answer
+		if a == nil || len(a.Hits) == 0 {
+			return nil, fmt.Errorf("step one found no hit to disclose")
+		}
+		return r.Ask(ctx, &wire.QueryRequest{Audience: q.Audience, Purpose: q.Purpose, Basis: q.Basis, Case: q.Case,
+			Targets: q.Targets, Ref: a.Hits[0].Ref})
 	case "replay":
 		tok, claims, err := r.Signer.SignQuery(&q)
 		if err != nil {

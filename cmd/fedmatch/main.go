@@ -67,6 +67,7 @@ func commands() []command {
 		{"node", "run an agency's node, or import records into its data directory", runNode},
 		{"broker", "run a broker that routes signed queries between nodes", runBroker},
 		{"query", "send a signed query from an agency and print the verified answers", runQuery},
+		{"disclose", "step two: ask the node that returned a hit for more, by its reference", runDisclose},
 		{"policy", "test, check, evaluate and compare Rego policies", runPolicy},
 		{"audit", "verify and show audit logs", runAudit},
 		{"bench", "measure each step and a federation end to end against the same match in-process", runBench},

@@ -79,23 +79,29 @@ JSON file with --probe. Purposes: `+purposeList())
 			return fedmatch.E("query", fedmatch.Malformed, "%s: %w", *probeFile, err)
 		}
 	}
-	nc, err := bus.Connect(*url, "fedmatch-query-"+*agency, e.log)
+	q := &wire.QueryRequest{Purpose: fedmatch.Purpose(*purpose), Basis: *basis, Case: *caseRef, Targets: tids, Probe: probe}
+	return ask(ctx, e, *url, *fed, fedmatch.AgencyID(*agency), *timeout, q, *asJSON)
+}
+
+// ask signs q as agency, sends it through the broker at url, and prints
+// the verified result as a table or JSON.
+func ask(ctx context.Context, e *env, url, fed string, agency fedmatch.AgencyID, timeout time.Duration, q *wire.QueryRequest, asJSON bool) error {
+	nc, err := bus.Connect(url, "fedmatch-requester-"+string(agency), e.log)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	req, err := newRequester(*fed, fedmatch.AgencyID(*agency), nc)
+	req, err := newRequester(fed, agency, nc)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	q := &wire.QueryRequest{Purpose: fedmatch.Purpose(*purpose), Basis: *basis, Case: *caseRef, Targets: tids, Probe: probe}
 	res, err := req.Ask(ctx, q)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)

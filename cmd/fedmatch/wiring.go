@@ -124,6 +124,7 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 		Name: bus.ServiceName(o.Agency), Description: "fedmatch node of " + string(o.Agency), Log: log,
 		Endpoints: []bus.Endpoint{
 			{Name: "match", Subject: bus.NodeSubject(o.Agency, "match"), Queue: "fedmatch-node-" + string(o.Agency), Handler: n.HandleMatch},
+			{Name: "disclose", Subject: bus.NodeSubject(o.Agency, "disclose"), Queue: "fedmatch-node-" + string(o.Agency), Handler: n.HandleDisclose},
 			{Name: "status", Subject: bus.NodeSubject(o.Agency, "status"), Queue: "fedmatch-node-" + string(o.Agency), Handler: status},
 		},
 	})

@@ -213,8 +213,9 @@ type Cell struct {
 
 // Table returns the full table of inputs for agency's policy: every other
 // member as requester × every purpose (with the agreement they share that
-// covers it, else one that does not) for the decision; and for disclosure
-// also × category × match kind × record flags × record age × score.
+// covers it, else one that does not) × step (match, and step two with a
+// case reference) for the decision; and for disclosure also × category ×
+// match kind × record flags × record age × score.
 func Table(roster *fedmatch.Roster, agency fedmatch.AgencyID, now time.Time) []Cell {
 	day := func(t time.Time) fedmatch.Date { return fedmatch.Date(t.Format(time.DateOnly)) }
 	flagSets := [][]string{{}, {fedmatch.FlagJuvenile}, {fedmatch.FlagNoForeignSharing}, {fedmatch.FlagCharged},
@@ -236,29 +237,38 @@ func Table(roster *fedmatch.Roster, agency fedmatch.AgencyID, now time.Time) []C
 			continue
 		}
 		for _, p := range fedmatch.Purposes() {
-			ag := agreementFor(roster, m.ID, agency, p)
-			req := fedmatch.RequestInfo{ID: "table", Requester: m.ID, Purpose: p, Basis: ag.ID,
-				ProbeKinds: []string{fedmatch.KindBiographic, fedmatch.KindDocument}, Time: now.UTC().Format(time.RFC3339)}
-			base := fmt.Sprintf("%s <- %s %s", agency, m.ID, p)
-			cells = append(cells, Cell{Key: base, Scope: base, Query: &fedmatch.QueryInput{Request: req, Requester: m, Agreement: ag, Node: agency}})
-			for _, c := range fedmatch.Categories() {
-				for _, kind := range []string{fedmatch.KindBiographic, fedmatch.KindDocument} {
-					for _, flags := range flagSets {
-						for _, age := range ages {
-							for _, s := range scores {
-								rec := age.rec
-								rec.Category, rec.Flags = c, flags
-								fl := strings.Join(flags, "+")
-								if fl == "" {
-									fl = "no flags"
+			for _, step := range []string{"match", "disclose"} {
+				ag := agreementFor(roster, m.ID, agency, p)
+				req := fedmatch.RequestInfo{ID: "table", Step: step, Requester: m.ID, Purpose: p, Basis: ag.ID,
+					ProbeKinds: []string{fedmatch.KindBiographic, fedmatch.KindDocument}, Time: now.UTC().Format(time.RFC3339)}
+				kinds := []string{fedmatch.KindBiographic, fedmatch.KindDocument}
+				scores := scores
+				base := fmt.Sprintf("%s <- %s %s", agency, m.ID, p)
+				if step == "disclose" {
+					req.Case, req.ProbeKinds = "CASE-1", []string{}
+					kinds, scores = []string{fedmatch.KindReference}, []float64{1}
+					base += " step two"
+				}
+				cells = append(cells, Cell{Key: base, Scope: base, Query: &fedmatch.QueryInput{Request: req, Requester: m, Agreement: ag, Node: agency}})
+				for _, c := range fedmatch.Categories() {
+					for _, kind := range kinds {
+						for _, flags := range flagSets {
+							for _, age := range ages {
+								for _, s := range scores {
+									rec := age.rec
+									rec.Category, rec.Flags = c, flags
+									fl := strings.Join(flags, "+")
+									if fl == "" {
+										fl = "no flags"
+									}
+									match := fmt.Sprintf("%s match %.2f", kind, s)
+									cells = append(cells, Cell{
+										Key:      fmt.Sprintf("%s: %s record, %s, %s, %s", base, c, fl, age.name, match),
+										Scope:    base,
+										Dims:     []string{string(c), fl, age.name, match},
+										Disclose: &fedmatch.DiscloseInput{Request: req, Requester: m, Node: agency, Record: rec, Match: fedmatch.MatchInfo{Kind: kind, Score: s}},
+									})
 								}
-								match := fmt.Sprintf("%s match %.2f", kind, s)
-								cells = append(cells, Cell{
-									Key:      fmt.Sprintf("%s: %s record, %s, %s, %s", base, c, fl, age.name, match),
-									Scope:    base,
-									Dims:     []string{string(c), fl, age.name, match},
-									Disclose: &fedmatch.DiscloseInput{Request: req, Requester: m, Node: agency, Record: rec, Match: fedmatch.MatchInfo{Kind: kind, Score: s}},
-								})
 							}
 						}
 					}

@@ -34,6 +34,20 @@ disclosed := {
 	"immigration-enforcement": lib.fields_full,
 }
 
+# on_request[purpose] is what step two (disclose, with a case reference)
+# tells about one hit the partner already holds a reference to.
+on_request := {
+	"border-admission": lib.fields_identity,
+	"visa-application": lib.fields_identity,
+	"asylum-determination": lib.fields_identity,
+	"immigration-enforcement": lib.fields_full,
+}
+
+# fields is the field set for this request's step.
+fields := on_request[input.request.purpose] if {
+	lib.step_two(input.request)
+} else := disclosed[input.request.purpose]
+
 # min_score[purpose] is the lowest match score reported.
 min_score := {
 	"border-admission": 0.9,
@@ -59,7 +73,7 @@ decision := {"allow": false, "reason": "not_in_agreement"} if {
 
 default disclose := {"allow": false}
 
-disclose := {"allow": true, "fields": disclosed[input.request.purpose]} if {
+disclose := {"allow": true, "fields": fields} if {
 	not lib.never_disclosed(input.record)
 	lib.retained(input.record, input.request)
 	input.record.category in searchable[input.request.requester][input.request.purpose]

@@ -85,3 +85,22 @@ test_category_outside_purpose_not_disclosed if {
 	d := policy.disclose with input as hit("asylum-determination", object.union(record, {"category": "false-document"}), 1)
 	not d.allow
 }
+
+step_two(purpose, case) := object.union(hit(purpose, record, 1), {"request": {"requester": "us-dhs", "purpose": purpose, "step": "disclose", "case": case, "time": "2026-11-23T10:00:00Z", "probe_kinds": []}, "match": {"kind": "reference", "score": 1}})
+
+test_border_admission_identity_at_step_two if {
+	d := policy.disclose with input as step_two("border-admission", "CASE-7")
+	d.allow
+	"surname" in d.fields
+	"date_of_birth" in d.fields
+}
+
+test_step_two_without_case_stays_at_reference if {
+	d := policy.disclose with input as step_two("border-admission", "")
+	d.fields == ["category"]
+}
+
+test_step_two_never_discloses_juvenile if {
+	inp := object.union(step_two("border-admission", "CASE-7"), {"record": object.union(record, {"flags": ["juvenile"]})})
+	not policy.disclose.allow with input as inp
+}

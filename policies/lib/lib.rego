@@ -73,3 +73,10 @@ never_disclosed(record) if "no-foreign-sharing" in record.flags
 
 # agreed holds when the agreement the query names covers its purpose.
 agreed(agreement, request) if request.purpose in agreement.purposes
+
+# step_two holds for a step-two request: the requester names a hit it was
+# given, for a purpose and with a case reference, and asks for more.
+step_two(request) if {
+	request.step == "disclose"
+	request.case != ""
+}

@@ -54,3 +54,9 @@ test_agreed if {
 	lib.agreed({"purposes": ["border-admission"]}, {"purpose": "border-admission"})
 	not lib.agreed({"purposes": ["border-admission"]}, {"purpose": "counter-terrorism"})
 }
+
+test_step_two_needs_a_case if {
+	lib.step_two({"step": "disclose", "case": "C-1"})
+	not lib.step_two({"step": "disclose", "case": ""})
+	not lib.step_two({"step": "match", "case": "C-1"})
+}

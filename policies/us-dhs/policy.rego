@@ -35,6 +35,26 @@ disclosed := {
 	},
 }
 
+# on_request[partner][purpose] is what step two (disclose, with a case
+# reference) tells about one hit: the Five Eyes partner gets identity at
+# the border too; Germany gets nothing more than the reference it has.
+on_request := {
+	"gb-home-office": {
+		"border-admission": lib.fields_identity,
+		"visa-application": lib.fields_identity,
+		"immigration-enforcement": lib.fields_full,
+	},
+	"de-bka": {
+		"border-admission": lib.fields_hit_only,
+		"visa-application": lib.fields_hit_only,
+	},
+}
+
+# fields is the field set for this request's step.
+fields := on_request[input.request.requester][input.request.purpose] if {
+	lib.step_two(input.request)
+} else := disclosed[input.request.requester][input.request.purpose]
+
 default decision := {"allow": false, "reason": "denied"}
 
 decision := {"allow": false, "reason": "not_in_agreement"} if {
@@ -52,7 +72,7 @@ decision := {"allow": false, "reason": "not_in_agreement"} if {
 
 default disclose := {"allow": false}
 
-disclose := {"allow": true, "fields": disclosed[input.request.requester][input.request.purpose]} if {
+disclose := {"allow": true, "fields": fields} if {
 	not lib.never_disclosed(input.record)
 	lib.retained(input.record, input.request)
 	input.record.category in searchable[input.request.requester][input.request.purpose]

@@ -43,3 +43,11 @@ test_gb_asylum_not_answered_automatically if {
 	d := policy.decision with input as inp
 	d == {"allow": false, "reason": "purpose_not_permitted"}
 }
+
+test_gb_border_identity_only_at_step_two if {
+	first := policy.disclose with input as hit("gb-home-office", "border-admission")
+	first.fields == ["category"]
+	second_input := object.union(hit("gb-home-office", "border-admission"), {"request": {"requester": "gb-home-office", "purpose": "border-admission", "step": "disclose", "case": "C-1", "time": "2026-11-23T10:00:00Z", "probe_kinds": []}})
+	second := policy.disclose with input as second_input
+	"surname" in second.fields
+}
