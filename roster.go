@@ -10,6 +10,10 @@ type Member struct {
 	ID      AgencyID `json:"id"`
 	Name    string   `json:"name"`
 	Country string   `json:"country,omitempty"` // ISO 3166-1 alpha-3
+	// Answers lists the purposes this member answers queries for. Policies
+	// use it for reciprocity: a member that does not answer for a purpose
+	// may not ask for it.
+	Answers []Purpose `json:"answers,omitempty"`
 }
 
 // Agreement is a data-sharing agreement: its parties may query each other
@@ -98,6 +102,11 @@ func (r *Roster) Validate() error {
 		if seen[m.ID] {
 			return fmt.Errorf("roster: member %q listed twice", m.ID)
 		}
+		for _, p := range m.Answers {
+			if !p.Known() {
+				return fmt.Errorf("roster: member %q answers unknown purpose %q", m.ID, p)
+			}
+		}
 		seen[m.ID] = true
 	}
 	ids := map[string]bool{}
@@ -126,4 +135,19 @@ func (r *Roster) Validate() error {
 		}
 	}
 	return nil
+}
+
+// AgreedPurposes lists the purposes of every agreement id is party to, in
+// vocabulary order: what a member answers unless it says otherwise.
+func (r *Roster) AgreedPurposes(id AgencyID) []Purpose {
+	var out []Purpose
+	for _, p := range Purposes() {
+		for _, a := range r.Agreements {
+			if slices.Contains(a.Parties, id) && slices.Contains(a.Purposes, p) {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
 }

@@ -51,6 +51,14 @@ type QueryInput struct {
 	Requester Member      `json:"requester"`
 	Agreement Agreement   `json:"agreement"` // the agreement named as basis
 	Node      AgencyID    `json:"node"`
+	Usage     Usage       `json:"usage"`
+}
+
+// Usage is what the node counted of the requester's use, for quotas.
+type Usage struct {
+	// Today is how many requests this requester made here for this
+	// purpose today (UTC), before this one.
+	Today int `json:"today"`
 }
 
 // Decision is the query-level policy's output. The zero value refuses.

@@ -54,6 +54,7 @@ type Deps struct {
 	Audit    fedmatch.AuditLog
 	Log      *slog.Logger
 	Verifier *wire.Verifier // nil means a new one over Keys
+	Usage    *Usage         // nil means a new, empty counter
 }
 
 // Node answers match queries for one agency.
@@ -88,6 +89,9 @@ func New(cfg Config, d Deps) (*Node, error) {
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Usage == nil {
+		d.Usage = NewUsage()
 	}
 	if d.Verifier == nil {
 		d.Verifier = wire.NewVerifier(d.Keys)
@@ -179,7 +183,8 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 
 	// 4. Query-level policy: may they search here, for what, how strictly.
 	in := &fedmatch.QueryInput{Request: info, Requester: *roster.Member(q.Requester()),
-		Agreement: *roster.Agreement(q.Basis), Node: n.cfg.Agency}
+		Agreement: *roster.Agreement(q.Basis), Node: n.cfg.Agency,
+		Usage: fedmatch.Usage{Today: n.d.Usage.Next(now, q.Requester(), q.Purpose)}}
 	dec, err := pol.Decide(ctx, in)
 	if err != nil {
 		return "", n.fail(q, now, step, fedmatch.Wrap(op, fedmatch.Internal, err))

@@ -355,3 +355,30 @@ func TestNode_DiscloseStepTwo(t *testing.T) {
 		}
 	})
 }
+
+func TestUsage(t *testing.T) {
+	u := node.NewUsage()
+	day1 := time.Date(2026, 11, 23, 23, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		if got := u.Next(day1, testfed.GB, fedmatch.BorderAdmission); got != i {
+			t.Fatalf("Next = %d, want %d", got, i)
+		}
+	}
+	if got := u.Next(day1, testfed.GB, fedmatch.VisaApplication); got != 0 {
+		t.Fatalf("another purpose: %d", got)
+	}
+	if got := u.Next(day1.Add(2*time.Hour), testfed.GB, fedmatch.BorderAdmission); got != 0 {
+		t.Fatalf("next day: %d", got)
+	}
+	s := node.NewUsage()
+	s.Seed(day1, []*fedmatch.AuditEntry{
+		{Time: day1, Event: "match", Requester: testfed.GB, Purpose: fedmatch.BorderAdmission, Outcome: "hit"},
+		{Time: day1, Event: "disclose", Requester: testfed.GB, Purpose: fedmatch.BorderAdmission, Outcome: "refused", Reason: "quota_exceeded"},
+		{Time: day1, Event: "match", Requester: testfed.GB, Purpose: fedmatch.BorderAdmission, Outcome: "refused", Reason: "not_in_agreement"},
+		{Time: day1, Event: "match.rejected", Requester: testfed.GB, Purpose: fedmatch.BorderAdmission},
+		{Time: day1.Add(-24 * time.Hour), Event: "match", Requester: testfed.GB, Purpose: fedmatch.BorderAdmission, Outcome: "hit"},
+	})
+	if got := s.Next(day1, testfed.GB, fedmatch.BorderAdmission); got != 2 {
+		t.Fatalf("seeded count = %d, want 2", got)
+	}
+}

@@ -53,9 +53,9 @@ func TestSchemas_MatchGoTypes(t *testing.T) {
 		return out
 	}
 	req := fedmatch.RequestInfo{ID: "q", Requester: "a", Purpose: "p", Basis: "b", Case: "c", ProbeKinds: []string{"k"}, Time: "t"}
-	m := fedmatch.Member{ID: "a", Name: "n", Country: "c"}
+	m := fedmatch.Member{ID: "a", Name: "n", Country: "c", Answers: []fedmatch.Purpose{"p"}}
 	goInput := full(
-		&fedmatch.QueryInput{Request: req, Requester: m, Agreement: fedmatch.Agreement{ID: "x", Parties: []fedmatch.AgencyID{"a"}, Purposes: []fedmatch.Purpose{"p"}}, Node: "n"},
+		&fedmatch.QueryInput{Request: req, Requester: m, Agreement: fedmatch.Agreement{ID: "x", Parties: []fedmatch.AgencyID{"a"}, Purposes: []fedmatch.Purpose{"p"}}, Node: "n", Usage: fedmatch.Usage{Today: 1}},
 		&fedmatch.DiscloseInput{Request: req, Requester: m, Node: "n",
 			Record: fedmatch.RecordMeta{Category: "c", CollectedAt: "d", RetentionUntil: "d", ExtendedUntil: "d", ExtensionReason: "r", Flags: []string{"f"}},
 			Match:  fedmatch.MatchInfo{Kind: "k", Score: 1}})

@@ -74,6 +74,11 @@ Purposes: `+purposeList())
 	if len(r.Agreements) == 0 {
 		r.Agreements = []fedmatch.Agreement{{ID: *name + "-all", Parties: ids, Purposes: fedmatch.Purposes()}}
 	}
+	// Each member answers the purposes of its agreements; edit roster.json
+	// to narrow that (reciprocity then narrows what it may ask).
+	for i := range r.Members {
+		r.Members[i].Answers = r.AgreedPurposes(r.Members[i].ID)
+	}
 	if err := certs.Init(*dir, certs.InitOptions{Roster: r, Validity: *validity}); err != nil {
 		return err
 	}

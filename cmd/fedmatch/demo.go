@@ -36,10 +36,14 @@ func demoRoster() fedmatch.Roster {
 	return fedmatch.Roster{
 		Federation: "demo",
 		Members: []fedmatch.Member{
-			{ID: gb, Name: "UK Home Office", Country: "GBR"},
-			{ID: us, Name: "US Department of Homeland Security", Country: "USA"},
-			{ID: de, Name: "Bundeskriminalamt", Country: "DEU"},
-			{ID: ca, Name: "Canada Border Services Agency", Country: "CAN"},
+			{ID: gb, Name: "UK Home Office", Country: "GBR", Answers: []fedmatch.Purpose{fedmatch.BorderAdmission,
+				fedmatch.VisaApplication, fedmatch.AsylumDetermination, fedmatch.ImmigrationEnforcement}},
+			// DHS does not answer asylum determinations automatically, so
+			// under reciprocity it may not ask for them either.
+			{ID: us, Name: "US Department of Homeland Security", Country: "USA", Answers: []fedmatch.Purpose{fedmatch.BorderAdmission,
+				fedmatch.VisaApplication, fedmatch.ImmigrationEnforcement}},
+			{ID: de, Name: "Bundeskriminalamt", Country: "DEU", Answers: []fedmatch.Purpose{fedmatch.BorderAdmission, fedmatch.VisaApplication}},
+			{ID: ca, Name: "Canada Border Services Agency", Country: "CAN", Answers: []fedmatch.Purpose{fedmatch.BorderAdmission}},
 		},
 		Agreements: []fedmatch.Agreement{
 			{ID: "gb-us-2026", Parties: []fedmatch.AgencyID{gb, us}, Purposes: []fedmatch.Purpose{
@@ -123,6 +127,8 @@ func scenarios() []scenario {
 			q: q(fedmatch.CounterTerrorism, "gb-us-2026", okafor, us, de), want: st(us, fedmatch.StatusRefused, de, fedmatch.StatusRefused)},
 		{title: "agreement allows it, the node's own policy does not", from: gb,
 			q: q(fedmatch.AsylumDetermination, "gb-us-2026", okafor, us), want: st(us, fedmatch.StatusRefused)},
+		{title: "reciprocity: the US does not answer asylum checks, so may not ask", from: us,
+			q: q(fedmatch.AsylumDetermination, "gb-us-2026", okafor, gb), want: st(gb, fedmatch.StatusRefused)},
 		{title: "juvenile record: indistinguishable from no record", from: gb,
 			q:    q(fedmatch.VisaApplication, "prum-border", fedmatch.Probe{Surname: "Hoffmann", GivenNames: "Lena", DateOfBirth: "2010-03-03"}, us),
 			want: st(us, fedmatch.StatusNoHit)},

@@ -106,10 +106,15 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Quotas count today's requests; the audit log remembers them across restarts.
+	usage := node.NewUsage()
+	if past, err := audit.Read(filepath.Join(o.DataDir, auditFile)); err == nil {
+		usage.Seed(time.Now(), past)
+	}
 	cfg := node.DefaultConfig()
 	cfg.Agency, cfg.Secret = o.Agency, secret
 	n, err := node.New(cfg, node.Deps{Keys: trust, Signer: &wire.Signer{Agency: o.Agency, Key: key},
-		Store: st, Matcher: m, Policy: pol, Audit: al, Log: log})
+		Store: st, Matcher: m, Policy: pol, Audit: al, Log: log, Usage: usage})
 	if err != nil {
 		al.Close()
 		return nil, err

@@ -23,7 +23,7 @@ const (
 // for every purpose but counter-terrorism; GB–DE and US–DE cover border
 // admission and visa applications.
 func Roster() fedmatch.Roster {
-	return fedmatch.Roster{
+	r := fedmatch.Roster{
 		Federation: "test",
 		Members: []fedmatch.Member{
 			{ID: GB, Name: "UK Home Office", Country: "GBR"},
@@ -38,6 +38,10 @@ func Roster() fedmatch.Roster {
 				fedmatch.BorderAdmission, fedmatch.VisaApplication}},
 		},
 	}
+	for i := range r.Members {
+		r.Members[i].Answers = fedmatch.Purposes()
+	}
+	return r
 }
 
 // Fed is a minted federation.

@@ -28,6 +28,7 @@ func MustLoad(tb testing.TB, fsys fs.FS, agency fedmatch.AgencyID) *policy.Engin
 func query(requester fedmatch.AgencyID, purpose fedmatch.Purpose) *fedmatch.QueryInput {
 	return &fedmatch.QueryInput{
 		Request:   fedmatch.RequestInfo{Requester: requester, Purpose: purpose, Time: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC).Format(time.RFC3339)},
+		Requester: fedmatch.Member{ID: requester, Answers: fedmatch.Purposes()},
 		Agreement: fedmatch.Agreement{ID: "a", Purposes: []fedmatch.Purpose{fedmatch.BorderAdmission, fedmatch.VisaApplication}},
 	}
 }

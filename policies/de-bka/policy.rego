@@ -22,10 +22,16 @@ default decision := {"allow": false, "reason": "denied"}
 
 decision := {"allow": false, "reason": "not_in_agreement"} if {
 	not lib.agreed(input.agreement, input.request)
+} else := {"allow": false, "reason": "partner_suspended"} if {
+	partner_status[input.request.requester] == "suspended"
 } else := {"allow": false, "reason": "unknown_partner"} if {
 	not searchable[input.request.requester]
 } else := {"allow": false, "reason": "purpose_not_permitted"} if {
 	not searchable[input.request.requester][input.request.purpose]
+} else := {"allow": false, "reason": "not_reciprocal"} if {
+	not lib.reciprocal(input.requester, input.request)
+} else := {"allow": false, "reason": "quota_exceeded"} if {
+	not lib.within_quota(quota, input.request, input.usage)
 } else := {
 	"allow": true,
 	"categories": sort(searchable[input.request.requester][input.request.purpose]),

@@ -3,6 +3,8 @@ package fedmatch.agencies.de_bka_test
 import data.fedmatch.agencies.de_bka as policy
 
 query(requester, purpose) := {
+	"requester": {"id": requester, "answers": ["border-admission", "visa-application", "asylum-determination", "immigration-enforcement", "counter-terrorism"]},
+	"usage": {"today": 0},
 	"request": {"requester": requester, "purpose": purpose, "time": "2026-11-23T10:00:00Z", "probe_kinds": ["biographic"]},
 	"agreement": {"purposes": ["border-admission", "visa-application"]},
 }

@@ -43,8 +43,11 @@ on_request := {
 	"immigration-enforcement": lib.fields_full,
 }
 
-# fields is the field set for this request's step.
-fields := on_request[input.request.purpose] if {
+# fields is the field set for this request's step, unless the partner is
+# switched to hit-only.
+fields := lib.fields_hit_only if {
+	partner_status[input.request.requester] == "hit-only"
+} else := on_request[input.request.purpose] if {
 	lib.step_two(input.request)
 } else := disclosed[input.request.purpose]
 
@@ -60,15 +63,21 @@ default decision := {"allow": false, "reason": "denied"}
 
 decision := {"allow": false, "reason": "not_in_agreement"} if {
 	not lib.agreed(input.agreement, input.request)
+} else := {"allow": false, "reason": "partner_suspended"} if {
+	partner_status[input.request.requester] == "suspended"
 } else := {"allow": false, "reason": "unknown_partner"} if {
 	not searchable[input.request.requester]
 } else := {"allow": false, "reason": "purpose_not_permitted"} if {
 	not searchable[input.request.requester][input.request.purpose]
+} else := {"allow": false, "reason": "not_reciprocal"} if {
+	not lib.reciprocal(input.requester, input.request)
+} else := {"allow": false, "reason": "quota_exceeded"} if {
+	not lib.within_quota(quota, input.request, input.usage)
 } else := {
 	"allow": true,
 	"categories": sort(searchable[input.request.requester][input.request.purpose]),
 	"min_score": min_score[input.request.purpose],
-	"max_hits": 5,
+	"max_hits": lib.max_candidates(input.request),
 }
 
 default disclose := {"allow": false}

@@ -5,6 +5,8 @@ import data.fedmatch.agencies.gb_home_office as policy
 agreement := {"id": "gb-us-2026", "purposes": ["border-admission", "visa-application", "asylum-determination", "immigration-enforcement"]}
 
 query(requester, purpose) := {
+	"requester": {"id": requester, "answers": ["border-admission", "visa-application", "asylum-determination", "immigration-enforcement", "counter-terrorism"]},
+	"usage": {"today": 0},
 	"request": {"requester": requester, "purpose": purpose, "time": "2026-11-23T10:00:00Z", "probe_kinds": ["biographic"]},
 	"agreement": agreement,
 }
@@ -103,4 +105,37 @@ test_step_two_without_case_stays_at_reference if {
 test_step_two_never_discloses_juvenile if {
 	inp := object.union(step_two("border-admission", "CASE-7"), {"record": object.union(record, {"flags": ["juvenile"]})})
 	not policy.disclose.allow with input as inp
+}
+
+test_not_reciprocal if {
+	inp := object.union(query("us-dhs", "asylum-determination"), {"requester": {"id": "us-dhs", "answers": ["border-admission"]}})
+	d := policy.decision with input as inp
+	d == {"allow": false, "reason": "not_reciprocal"}
+}
+
+test_quota_exceeded if {
+	inp := object.union(query("de-bka", "border-admission"), {"usage": {"today": 5000}})
+	d := policy.decision with input as inp
+	d == {"allow": false, "reason": "quota_exceeded"}
+	ok := object.union(query("de-bka", "border-admission"), {"usage": {"today": 4999}})
+	policy.decision.allow with input as ok
+}
+
+test_partner_suspended if {
+	d := policy.decision with input as query("us-dhs", "visa-application") with policy.partner_status as {"us-dhs": "suspended"}
+	d == {"allow": false, "reason": "partner_suspended"}
+}
+
+test_partner_hit_only_at_both_steps if {
+	d1 := policy.disclose with input as hit("visa-application", record, 1) with policy.partner_status as {"us-dhs": "hit-only"}
+	d1 == {"allow": true, "fields": []}
+	d2 := policy.disclose with input as step_two("border-admission", "CASE-7") with policy.partner_status as {"us-dhs": "hit-only"}
+	d2 == {"allow": true, "fields": []}
+}
+
+test_ten_print_search_returns_one_candidate if {
+	inp := object.union(query("us-dhs", "border-admission"), {"request": {"requester": "us-dhs", "purpose": "border-admission", "time": "2026-11-23T10:00:00Z", "probe_kinds": ["fingerprint"]}})
+	d := policy.decision with input as inp
+	d.max_hits == 1
+	policy.decision.max_hits == 5 with input as query("us-dhs", "border-admission")
 }

@@ -80,3 +80,21 @@ step_two(request) if {
 	request.step == "disclose"
 	request.case != ""
 }
+
+# reciprocal holds when the requester itself answers queries for the
+# purpose it asks for (the roster's "answers" list): an agency that does
+# not answer for a purpose may not ask for it.
+reciprocal(requester, request) if request.purpose in requester.answers
+
+# within_quota holds when the requester has not used up its daily quota
+# for the purpose here (quota[partner][purpose], requests per UTC day; the
+# node counts, input.usage.today). No quota set means no daily limit.
+within_quota(quota, request, _) if not quota[request.requester][request.purpose]
+
+within_quota(quota, request, usage) if usage.today < quota[request.requester][request.purpose]
+
+# max_candidates is the Prüm-style cap on hits returned: one for a
+# ten-print (fingerprint) search, five otherwise.
+max_candidates(request) := 1 if {
+	"fingerprint" in request.probe_kinds
+} else := 5

@@ -60,3 +60,22 @@ test_step_two_needs_a_case if {
 	not lib.step_two({"step": "disclose", "case": ""})
 	not lib.step_two({"step": "match", "case": "C-1"})
 }
+
+test_reciprocal if {
+	lib.reciprocal({"answers": ["border-admission"]}, {"purpose": "border-admission"})
+	not lib.reciprocal({"answers": ["border-admission"]}, {"purpose": "visa-application"})
+	not lib.reciprocal({"id": "x"}, {"purpose": "visa-application"})
+}
+
+test_within_quota if {
+	q := {"us-dhs": {"border-admission": 2}}
+	lib.within_quota(q, {"requester": "us-dhs", "purpose": "border-admission"}, {"today": 1})
+	not lib.within_quota(q, {"requester": "us-dhs", "purpose": "border-admission"}, {"today": 2})
+	lib.within_quota(q, {"requester": "us-dhs", "purpose": "visa-application"}, {"today": 1000})
+	lib.within_quota(q, {"requester": "de-bka", "purpose": "border-admission"}, {"today": 1000})
+}
+
+test_max_candidates if {
+	lib.max_candidates({"probe_kinds": ["fingerprint", "biographic"]}) == 1
+	lib.max_candidates({"probe_kinds": ["biographic"]}) == 5
+}

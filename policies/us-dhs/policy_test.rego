@@ -3,6 +3,8 @@ package fedmatch.agencies.us_dhs_test
 import data.fedmatch.agencies.us_dhs as policy
 
 query(requester, purpose) := {
+	"requester": {"id": requester, "answers": ["border-admission", "visa-application", "asylum-determination", "immigration-enforcement", "counter-terrorism"]},
+	"usage": {"today": 0},
 	"request": {"requester": requester, "purpose": purpose, "time": "2026-11-23T10:00:00Z", "probe_kinds": ["document"]},
 	"agreement": {"purposes": ["border-admission", "visa-application"]},
 }
