@@ -27,6 +27,7 @@ func TestDependencies(t *testing.T) {
 		mod + "/node/match":  {mod + "/wire", mod + "/node/", mod + "/bus", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
 		mod + "/node/store":  {mod + "/wire", mod + "/node/policy", mod + "/bus", "github.com/nats-io", "github.com/open-policy-agent"},
 		mod + "/node/policy": {mod + "/wire", mod + "/node/store", mod + "/bus", "github.com/nats-io", "github.com/hashicorp"},
+		mod + "/node/review": {mod + "/", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
 		mod + "/audit":       {mod + "/", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
 		mod + "/policies":    {mod, "github.com/"},
 		mod + "/schemas":     {mod, "github.com/"},

@@ -246,6 +246,9 @@ const (
 	StatusRefused     Status = "refused"
 	StatusUnavailable Status = "unavailable"
 	StatusError       Status = "error"
+	// StatusPendingReview is a step-two request the node's policy wants a
+	// person at the node to confirm first; ask again once confirmed.
+	StatusPendingReview Status = "pending_review"
 )
 
 // Hit is what a node discloses about one matching record: an opaque

@@ -103,6 +103,9 @@ type DiscloseInput struct {
 type Disclosure struct {
 	Allow  bool     `json:"allow"`
 	Fields []string `json:"fields,omitempty"`
+	// Review asks for an operator at the node to confirm a step-two
+	// disclosure before it is made.
+	Review bool `json:"review,omitempty"`
 }
 
 // PolicyEngine holds an agency's policy, which may be replaced while the
@@ -145,4 +148,35 @@ type AuditEntry struct {
 // on stable storage. Errors: Internal.
 type AuditLog interface {
 	Append(e *AuditEntry) error
+}
+
+// Review states.
+const (
+	ReviewPending  = "pending"
+	ReviewApproved = "approved"
+	ReviewDenied   = "denied"
+)
+
+// ReviewRequest is a step-two disclosure waiting for an operator. It stays
+// at the node: the record id is the node's own.
+type ReviewRequest struct {
+	ID        string    `json:"id"` // stable for the same requester, reference, purpose and case
+	Time      time.Time `json:"time"`
+	QueryID   string    `json:"query_id"`
+	Requester AgencyID  `json:"requester"`
+	Purpose   Purpose   `json:"purpose"`
+	Case      string    `json:"case"`
+	RecordID  string    `json:"record_id"`
+	Category  Category  `json:"category"`
+	Fields    []string  `json:"fields"`
+}
+
+// ReviewQueue holds step-two disclosures waiting for an operator, durably.
+type ReviewQueue interface {
+	// State returns the state of review id, or "" if it was never asked.
+	// Errors: Internal.
+	State(id string) (string, error)
+	// Ask records a pending review (once; asking again changes nothing).
+	// Errors: Internal.
+	Ask(r *ReviewRequest) error
 }

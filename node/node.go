@@ -55,6 +55,9 @@ type Deps struct {
 	Log      *slog.Logger
 	Verifier *wire.Verifier // nil means a new one over Keys
 	Usage    *Usage         // nil means a new, empty counter
+	// Reviews queues step-two disclosures a policy wants confirmed by a
+	// person. Nil: such disclosures are not made at all (deny by default).
+	Reviews fedmatch.ReviewQueue
 }
 
 // Node answers match queries for one agency.
@@ -225,6 +228,19 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 		if !dis.Allow {
 			continue
 		}
+		if dis.Review && step == wire.StepDisclose {
+			held, status, reason, err := n.review(q, now, m.Record, dis.Fields)
+			if err != nil {
+				return "", n.fail(q, now, step, fedmatch.Wrap(op, fedmatch.Internal, err))
+			}
+			if held {
+				answer.Status, answer.Reason = status, reason
+				if status == fedmatch.StatusPendingReview {
+					answer.Hits = []fedmatch.Hit{{Ref: q.Ref, Kind: m.Kind, Score: 1}}
+				}
+				return n.finish(q, now, step, answer, nil)
+			}
+		}
 		answer.Hits = append(answer.Hits, fedmatch.Hit{
 			Ref: n.ref(q.Requester(), m.Record.ID), Kind: m.Kind, Score: round(m.Score), Fields: Project(m.Record, dis.Fields),
 		})
@@ -236,6 +252,33 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 	}
 	slices.Sort(fields)
 	return n.finish(q, now, step, answer, slices.Compact(fields))
+}
+
+// review holds a step-two disclosure for an operator's confirmation: the
+// first request queues it and is answered pending_review, a denial is
+// answered refused, and only an approval lets the disclosure through
+// (held false). The review is keyed by requester, reference, purpose and
+// case, so a new case needs a new confirmation.
+func (n *Node) review(q *wire.QueryClaims, now time.Time, r *fedmatch.Record, fields []string) (held bool, status fedmatch.Status, reason string, err error) {
+	if n.d.Reviews == nil {
+		return true, fedmatch.StatusNoHit, "", nil // cannot be confirmed here: not disclosed
+	}
+	id := base64.RawURLEncoding.EncodeToString(n.tag("review", string(q.Requester()), q.Ref, string(q.Purpose), q.Case)[:12])
+	state, err := n.d.Reviews.State(id)
+	if err != nil {
+		return true, "", "", err
+	}
+	switch state {
+	case fedmatch.ReviewApproved:
+		return false, "", "", nil
+	case fedmatch.ReviewDenied:
+		return true, fedmatch.StatusRefused, "review_denied", nil
+	case "":
+		err = n.d.Reviews.Ask(&fedmatch.ReviewRequest{ID: id, Time: now.UTC(), QueryID: q.ID, Requester: q.Requester(),
+			Purpose: q.Purpose, Case: q.Case, RecordID: r.ID, Category: r.Category, Fields: fields})
+		n.d.Log.Info("step-two disclosure awaits review", "review", id, "requester", q.Issuer, "case", q.Case)
+	}
+	return true, fedmatch.StatusPendingReview, "awaiting review " + id, err
 }
 
 // match scores the indexed candidates of the probe, best first.

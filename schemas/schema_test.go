@@ -65,7 +65,7 @@ func TestSchemas_MatchGoTypes(t *testing.T) {
 	}{
 		{"input.json", goInput},
 		{"decision.json", full(&fedmatch.Decision{Allow: true, Reason: "r", Categories: []fedmatch.Category{"c"}, MinScore: 1, MaxHits: 1})},
-		{"disclose.json", full(&fedmatch.Disclosure{Allow: true, Fields: []string{"f"}})},
+		{"disclose.json", full(&fedmatch.Disclosure{Allow: true, Fields: []string{"f"}, Review: true})},
 	} {
 		b, err := fs.ReadFile(schemas.FS, tc.file)
 		if err != nil {

@@ -159,7 +159,7 @@ func TestRun_Demo(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state")
 	err := run(context.Background(), []string{"demo", "--records", "200", "--dir", dir}, e.getenv, out, e.stderr)
 	require_True(t, err == nil, "demo: %v\n%s", err, out)
-	require_True(t, strings.Contains(out.String(), "13 scenarios, 13 as expected, 0 not"), "demo output:\n%s", out)
+	require_True(t, strings.Contains(out.String(), "14 scenarios, 14 as expected, 0 not"), "demo output:\n%s", out)
 	for _, p := range []string{"federation/roster.json", "nodes/us-dhs/audit.jsonl", "broker-audit.jsonl"} {
 		_, err := os.Stat(filepath.Join(dir, p))
 		require_True(t, err == nil, "demo --dir kept no %s", p)
@@ -172,7 +172,7 @@ func TestRun_Demo(t *testing.T) {
 // with its usage and success, and that a bad flag is a usage error.
 func TestRun_Help(t *testing.T) {
 	cmds := [][]string{{"--help"}, {"demo"}, {"certs"}, {"certs", "init"}, {"certs", "show"}, {"node"}, {"node", "import"},
-		{"node", "status"}, {"policy"}, {"policy", "test"}, {"policy", "check"}, {"policy", "eval"}, {"policy", "diff"}, {"broker"}, {"query"}, {"disclose"}, {"audit"}, {"audit", "verify"}, {"audit", "show"}}
+		{"node", "status"}, {"policy"}, {"policy", "test"}, {"policy", "check"}, {"policy", "eval"}, {"policy", "diff"}, {"review"}, {"review", "list"}, {"review", "approve"}, {"review", "deny"}, {"broker"}, {"query"}, {"disclose"}, {"audit"}, {"audit", "verify"}, {"audit", "show"}}
 	for _, c := range cmds {
 		t.Run(strings.Join(c, " "), func(t *testing.T) {
 			var out, errb bytes.Buffer

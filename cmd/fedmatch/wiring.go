@@ -21,6 +21,7 @@ import (
 	"github.com/fedmatch/fedmatch/node"
 	"github.com/fedmatch/fedmatch/node/match"
 	"github.com/fedmatch/fedmatch/node/policy"
+	"github.com/fedmatch/fedmatch/node/review"
 	"github.com/fedmatch/fedmatch/node/store"
 	"github.com/fedmatch/fedmatch/policies"
 	"github.com/fedmatch/fedmatch/wire"
@@ -114,7 +115,8 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	cfg := node.DefaultConfig()
 	cfg.Agency, cfg.Secret = o.Agency, secret
 	n, err := node.New(cfg, node.Deps{Keys: trust, Signer: &wire.Signer{Agency: o.Agency, Key: key},
-		Store: st, Matcher: m, Policy: pol, Audit: al, Log: log, Usage: usage})
+		Store: st, Matcher: m, Policy: pol, Audit: al, Log: log, Usage: usage,
+		Reviews: review.Open(filepath.Join(o.DataDir, review.File))})
 	if err != nil {
 		al.Close()
 		return nil, err

@@ -80,9 +80,20 @@ decision := {"allow": false, "reason": "not_in_agreement"} if {
 	"max_hits": lib.max_candidates(input.request),
 }
 
+# needs_review holds for step-two disclosures that an officer at the Home
+# Office confirms before they are made: national-security arrest
+# biometrics and travellers of interest. The requester is told
+# pending_review until then.
+default needs_review := false
+
+needs_review if {
+	lib.step_two(input.request)
+	input.record.category in {"arrest-biometrics", "traveller-of-interest"}
+}
+
 default disclose := {"allow": false}
 
-disclose := {"allow": true, "fields": fields} if {
+disclose := {"allow": true, "fields": fields, "review": needs_review} if {
 	not lib.never_disclosed(input.record)
 	lib.retained(input.record, input.request)
 	input.record.category in searchable[input.request.requester][input.request.purpose]

@@ -46,7 +46,7 @@ test_purpose_not_permitted_for_partner if {
 
 test_border_admission_discloses_reference_and_category_only if {
 	d := policy.disclose with input as hit("border-admission", record, 0.95)
-	d == {"allow": true, "fields": ["category"]}
+	d == {"allow": true, "fields": ["category"], "review": false}
 }
 
 test_visa_application_discloses_identity if {
@@ -128,9 +128,9 @@ test_partner_suspended if {
 
 test_partner_hit_only_at_both_steps if {
 	d1 := policy.disclose with input as hit("visa-application", record, 1) with policy.partner_status as {"us-dhs": "hit-only"}
-	d1 == {"allow": true, "fields": []}
+	d1.fields == []
 	d2 := policy.disclose with input as step_two("border-admission", "CASE-7") with policy.partner_status as {"us-dhs": "hit-only"}
-	d2 == {"allow": true, "fields": []}
+	d2.fields == []
 }
 
 test_ten_print_search_returns_one_candidate if {
@@ -138,4 +138,12 @@ test_ten_print_search_returns_one_candidate if {
 	d := policy.decision with input as inp
 	d.max_hits == 1
 	policy.decision.max_hits == 5 with input as query("us-dhs", "border-admission")
+}
+
+test_step_two_on_arrest_biometrics_needs_review if {
+	inp := object.union(step_two("border-admission", "CASE-7"), {"record": object.union(record, {"category": "arrest-biometrics"})})
+	d := policy.disclose with input as inp
+	d.review
+	not policy.disclose.review with input as step_two("border-admission", "CASE-7")
+	not policy.disclose.review with input as object.union(hit("border-admission", object.union(record, {"category": "arrest-biometrics"}), 1), {})
 }
