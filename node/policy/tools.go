@@ -442,12 +442,16 @@ func describeDisclosure(d fedmatch.Disclosure) string {
 	switch {
 	case !d.Allow:
 		return "drop"
-	case len(d.Fields) == 0:
+	case len(d.Fields) == 0 && !d.Review:
 		return "hit/no-hit only"
 	}
 	f := slices.Clone(d.Fields)
 	sort.Strings(f)
-	return "disclose [" + strings.Join(f, " ") + "]"
+	s := "disclose [" + strings.Join(f, " ") + "]"
+	if d.Review {
+		s += " after review"
+	}
+	return s
 }
 
 // decisionWidens: allowed where it was refused, more categories, a lower
@@ -467,12 +471,13 @@ func decisionWidens(o, n fedmatch.Decision) bool {
 	return n.MinScore < o.MinScore || (o.MaxHits > 0 && (n.MaxHits == 0 || n.MaxHits > o.MaxHits))
 }
 
-// disclosureWidens: disclosed where it was dropped, or a field added.
+// disclosureWidens: disclosed where it was dropped, a field added, or no
+// longer held for review.
 func disclosureWidens(o, n fedmatch.Disclosure) bool {
 	if !n.Allow {
 		return false
 	}
-	if !o.Allow {
+	if !o.Allow || (o.Review && !n.Review) {
 		return true
 	}
 	for _, f := range n.Fields {
