@@ -38,9 +38,16 @@ test: test-go test-rego
 test-go: $(BIN)/nats-server
 	FEDMATCH_NATS_SERVER=$(BIN)/nats-server $(GO) test -count=1 ./...
 
-test-rego: $(BIN)/opa
+test-rego: $(BIN)/opa build
 	$(BIN)/opa test policies/
 	$(BIN)/opa fmt --list --fail policies/
+	@# A bundle built and signed by the stock CLI is accepted by a node, and refused under another agency's key.
+	@d=$$(mktemp -d) && trap 'rm -rf $$d' EXIT && \
+	$(BIN)/fedmatch certs init --dir $$d/fed --agencies gb-home-office,us-dhs >/dev/null && \
+	$(BIN)/opa build -b policies/ --signing-alg EdDSA --signing-key $$d/fed/agencies/gb-home-office/key.pem -o $$d/bundle.tar.gz && \
+	$(BIN)/fedmatch policy verify-bundle --fed $$d/fed --agency gb-home-office $$d/bundle.tar.gz && \
+	! $(BIN)/fedmatch policy verify-bundle --fed $$d/fed --agency us-dhs $$d/bundle.tar.gz 2>/dev/null && \
+	echo "ok  stock opa bundle signed with EdDSA: accepted for its signer, refused for another agency"
 
 ## lint: gofmt, go vet, staticcheck; fails if anything would change
 lint: $(BIN)/staticcheck

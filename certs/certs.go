@@ -282,6 +282,15 @@ func (t *Trust) PublicKey(id fedmatch.AgencyID) (ed25519.PublicKey, error) {
 	return t.keys[id], nil
 }
 
+// CertPEM returns an active member's certificate, PEM-encoded.
+// Errors: UnknownAgency.
+func (t *Trust) CertPEM(id fedmatch.AgencyID) ([]byte, error) {
+	if _, err := t.PublicKey(id); err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: t.certs[id].Raw}), nil
+}
+
 // LoadKey reads agency id's private signing key from the federation in dir
 // and checks it is the key its certificate certifies. Errors: NotFound,
 // Invalid.

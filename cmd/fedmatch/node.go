@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/bus"
+	"github.com/fedmatch/fedmatch/certs"
+	"github.com/fedmatch/fedmatch/node/policy"
 	"github.com/fedmatch/fedmatch/node/match"
 	"github.com/fedmatch/fedmatch/node/store"
 )
@@ -27,6 +30,11 @@ the agency's key, its records from the data directory and its Rego policy,
 then answers match queries on NATS subject fedmatch.v1.node.<agency>.match
 until interrupted. Every query is verified here, whatever the broker did.
 
+With --bundle FILE the node runs only policy its agency signed: an OPA
+bundle built and signed with the stock CLI,
+  opa build -b policies/ --signing-alg EdDSA --signing-key <fed>/agencies/<id>/key.pem
+verified against the agency's certificate, and re-verified when it changes.
+
 With --policies DIR the node watches that folder: a valid change is
 compiled off the hot path and swapped in atomically (every answer and audit
 entry names the revision that decided it); an invalid change is logged and
@@ -40,7 +48,8 @@ to a data directory, all or nothing. A running node loads it on restart.
 	agency := fs.String("agency", "", "the agency this node answers for")
 	data := fs.String("data", "", "data directory: records, audit log, node secret")
 	pol := fs.String("policies", "", "policy folder laid out like policies/, watched for changes (default: the policies built in)")
-	every := fs.Duration("policy-interval", time.Second, "how often to check --policies for changes")
+	bundleFile := fs.String("bundle", "", "a signed OPA bundle (opa build --signing-alg EdDSA --signing-key <agency key>), verified against the agency's certificate and watched for changes")
+	every := fs.Duration("policy-interval", time.Second, "how often to check --policies or --bundle for changes")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -57,8 +66,20 @@ to a data directory, all or nothing. A running node loads it on restart.
 	}
 	defer nc.Close()
 	o := nodeOptions{FedDir: *fed, DataDir: *data, Agency: id, NC: nc, Log: e.log}
-	if *pol != "" {
-		o.Policies, o.Watch = os.DirFS(*pol), *every
+	switch {
+	case *pol != "" && *bundleFile != "":
+		return usageErr("node: give --policies or --bundle, not both")
+	case *pol != "":
+		o.Policies, o.Source, o.Watch = os.DirFS(*pol), policy.DirSource(os.DirFS(*pol)), *every
+	case *bundleFile != "":
+		src, err := bundleSource(*fed, id, *bundleFile)
+		if err != nil {
+			return err
+		}
+		if o.Policies, err = src(); err != nil {
+			return err
+		}
+		o.Source, o.Watch = src, *every
 	}
 	n, err := startNode(ctx, o)
 	if err != nil {
@@ -143,4 +164,40 @@ serving and when it was loaded, and the latest rejected policy change.`)
 			st.Policy.LastErrorAt.Format(time.RFC3339), st.Policy.LastError)
 	}
 	return nil
+}
+
+// bundleSource reads and verifies a signed bundle whenever the file
+// changes (by size or modification time), against the agency's
+// certificate in the federation folder.
+func bundleSource(fedDir string, agency fedmatch.AgencyID, path string) (policy.Source, error) {
+	trust, err := certs.Load(fedDir, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	cert, err := trust.CertPEM(agency)
+	if err != nil {
+		return nil, err
+	}
+	var size int64
+	var mod time.Time
+	return func() (fs.FS, error) {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return nil, fedmatch.E("node.Bundle", fedmatch.NotFound, "%w", err)
+		}
+		if fi.Size() == size && fi.ModTime().Equal(mod) {
+			return nil, nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fedmatch.E("node.Bundle", fedmatch.NotFound, "%w", err)
+		}
+		defer f.Close()
+		fsys, err := policy.BundleFS(f, cert)
+		if err != nil {
+			return nil, fedmatch.Wrap("node.Bundle", fedmatch.Invalid, fmt.Errorf("%s: %w", path, err))
+		}
+		size, mod = fi.Size(), fi.ModTime()
+		return fsys, nil
+	}, nil
 }

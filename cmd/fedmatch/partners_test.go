@@ -11,6 +11,7 @@ import (
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/certs"
+	"github.com/fedmatch/fedmatch/node/policy"
 	"github.com/fedmatch/fedmatch/policies"
 	"github.com/fedmatch/fedmatch/wire"
 )
@@ -48,7 +49,7 @@ func TestFederation_QuotaAndPartnerSwitch(t *testing.T) {
 	gbDir := filepath.Join(root, "gb")
 	require_True(t, importRecords(gbDir, scripted(time.Now())[gb]) == nil, "import")
 	start := func() *runningNode {
-		n, err := startNode(ctx, nodeOptions{FedDir: fedDir, DataDir: gbDir, Agency: gb, Policies: os.DirFS(polDir),
+		n, err := startNode(ctx, nodeOptions{FedDir: fedDir, DataDir: gbDir, Agency: gb, Policies: os.DirFS(polDir), Source: policy.DirSource(os.DirFS(polDir)),
 			Watch: 10 * time.Millisecond, NC: nc, Log: e.log})
 		require_True(t, err == nil, "startNode: %v", err)
 		return n

@@ -21,6 +21,7 @@ func runPolicy(ctx context.Context, e *env, args []string) error {
 		{"check", "compile with the input schema and check every output over the full table", func(e *env, a []string) error { return runPolicyCheck(ctx, e, a) }},
 		{"eval", "evaluate an agency's decision or disclosure on an input; --explain names the rules", func(e *env, a []string) error { return runPolicyEval(ctx, e, a) }},
 		{"diff", "show every decision two policy versions make differently; exit 1 if disclosure widens", func(e *env, a []string) error { return runPolicyDiff(ctx, e, a) }},
+		{"verify-bundle", "check a signed OPA bundle as a node would before running it", func(e *env, a []string) error { return runPolicyVerifyBundle(ctx, e, a) }},
 	}, args)
 }
 
@@ -229,5 +230,41 @@ gate a review; 0 when nothing changes or everything narrows.`)
 		fmt.Fprintln(e.stderr, "fedmatch: policy diff: the new version widens disclosure")
 		return errReported
 	}
+	return nil
+}
+
+func runPolicyVerifyBundle(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "policy verify-bundle", "policy verify-bundle --fed DIR --agency ID FILE", `
+Checks a signed OPA bundle as 'fedmatch node --bundle' does before running
+it: the signature against the agency's certificate in the federation, every
+file against its signed hash, and that the agency's policy in it compiles
+against the input schema. Prints the policy revision it would serve.
+
+Build and sign one with the stock CLI:
+  opa build -b policies/ --signing-alg EdDSA --signing-key DIR/agencies/ID/key.pem -o bundle.tar.gz`)
+	fed := fs.String("fed", "", "federation folder")
+	agency := fs.String("agency", "", "the agency whose key signed the bundle and whose policy it carries")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if err := required(fs, "fed", "agency"); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr("policy verify-bundle: exactly one FILE is required")
+	}
+	src, err := bundleSource(*fed, fedmatch.AgencyID(*agency), fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	fsys, err := src()
+	if err != nil {
+		return err
+	}
+	eng, err := policy.Load(ctx, fsys, fedmatch.AgencyID(*agency), nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "ok  %s: signed by %s, policy revision %s\n", fs.Arg(0), *agency, eng.Revision())
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/fedmatch/fedmatch/audit"
 	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/certs"
+	"github.com/fedmatch/fedmatch/node/policy"
 	"github.com/fedmatch/fedmatch/policies"
 	"github.com/fedmatch/fedmatch/wire"
 )
@@ -41,7 +42,7 @@ func TestFederation_PolicyReloadUnderLoad(t *testing.T) {
 	defer nc.Close()
 	usDir := filepath.Join(root, "us")
 	require_True(t, importRecords(usDir, scripted(time.Now())[us]) == nil, "import")
-	n, err := startNode(ctx, nodeOptions{FedDir: fedDir, DataDir: usDir, Agency: us, Policies: os.DirFS(polDir),
+	n, err := startNode(ctx, nodeOptions{FedDir: fedDir, DataDir: usDir, Agency: us, Policies: os.DirFS(polDir), Source: policy.DirSource(os.DirFS(polDir)),
 		Watch: 10 * time.Millisecond, NC: nc, Log: e.log})
 	require_True(t, err == nil, "startNode: %v", err)
 	defer n.Close()

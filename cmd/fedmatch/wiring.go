@@ -39,9 +39,10 @@ type nodeOptions struct {
 	DataDir  string
 	Agency   fedmatch.AgencyID
 	Policies fs.FS // nil means the embedded policies
-	// Watch, when positive, re-reads Policies at this interval and swaps
-	// in valid changes (hot reload).
-	Watch time.Duration
+	// Source and Watch, when both set, re-read the policy at this
+	// interval and swap in valid changes (hot reload).
+	Source policy.Source
+	Watch  time.Duration
 	NC    *nats.Conn
 	Log   *slog.Logger
 }
@@ -140,8 +141,8 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 		al.Close()
 		return nil, err
 	}
-	if o.Watch > 0 && o.Policies != nil {
-		go pol.Watch(sctx, pfs, o.Watch)
+	if o.Watch > 0 && o.Source != nil {
+		go pol.Watch(sctx, o.Source, o.Watch)
 	}
 	log.Info("node serving", "records", st.Len(), "policy", pol.Revision(), "subject", bus.NodeSubject(o.Agency, "match"))
 	return &runningNode{Node: n, Store: st, Policy: pol, audit: al, stop: stop}, nil

@@ -134,7 +134,7 @@ func (e *Engine) Reload(ctx context.Context, fsys fs.FS) error {
 // reported (Status.LastError) while the old policy serves on. The OPA
 // library has no file watcher; polling a handful of small files is cheap
 // and works on every file system.
-func (e *Engine) Watch(ctx context.Context, fsys fs.FS, interval time.Duration) {
+func (e *Engine) Watch(ctx context.Context, src Source, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -142,10 +142,33 @@ func (e *Engine) Watch(ctx context.Context, fsys fs.FS, interval time.Duration) 
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			_ = e.Reload(ctx, fsys) // logged and kept in Status
+			fsys, err := src()
+			if err != nil {
+				e.reject(fedmatch.Wrap("policy.Load", fedmatch.Invalid, err))
+				continue
+			}
+			if fsys != nil {
+				_ = e.Reload(ctx, fsys) // logged and kept in Status
+			}
 		}
 	}
 }
+
+// reject reports a change that could not even be read (a bundle whose
+// signature fails), once per distinct error.
+func (e *Engine) reject(err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.lastErr != nil && e.lastErr.Error() == err.Error() {
+		return
+	}
+	e.lastErr = err
+	e.status.LastError, e.status.LastErrorAt = err.Error(), time.Now().UTC()
+	e.log.Error("policy change rejected; the previous policy keeps serving", "agency", e.agency, "serving", e.status.Revision, "err", err)
+}
+
+// DirSource re-reads fsys at every check; Reload skips unchanged sources.
+func DirSource(fsys fs.FS) Source { return func() (fs.FS, error) { return fsys, nil } }
 
 // Status returns the serving revision and the latest rejected change.
 func (e *Engine) Status() Status {

@@ -184,7 +184,7 @@ func TestEngine_Watch(t *testing.T) {
 	defer cancel()
 	fsys := os.DirFS(dir)
 	e := MustLoad(t, fsys, "zz-a")
-	go e.Watch(ctx, fsys, 10*time.Millisecond)
+	go e.Watch(ctx, policy.DirSource(fsys), 10*time.Millisecond)
 	reason := func() string {
 		d, _ := e.Decide(ctx, query("x", fedmatch.BorderAdmission))
 		return d.Reason
