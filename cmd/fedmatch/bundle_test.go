@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/fedmatch/fedmatch"
-	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/certs"
 	"github.com/fedmatch/fedmatch/internal/testfed"
 	"github.com/fedmatch/fedmatch/policies"
@@ -21,13 +19,11 @@ import (
 // the signed policy, refuses a replacement signed by another agency while
 // the old one keeps serving, and takes a properly signed new version.
 func TestFederation_SignedBundle(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	e, _ := testEnv(t)
-	root := t.TempDir()
-	fedDir := filepath.Join(root, "federation")
-	require_True(t, certs.Init(fedDir, certs.InitOptions{Roster: demoRoster()}) == nil, "certs.Init")
-	key := func(id fedmatch.AgencyID) string { return filepath.Join(fedDir, certs.AgenciesDir, string(id), certs.KeyFile) }
+	f := mustTestFed(t)
+	ctx, root, fedDir := f.ctx, f.root, f.fedDir
+	key := func(id fedmatch.AgencyID) string {
+		return filepath.Join(fedDir, certs.AgenciesDir, string(id), certs.KeyFile)
+	}
 	bundleFile := filepath.Join(root, "bundle.tar.gz")
 	write := func(b []byte) {
 		t.Helper()
@@ -36,27 +32,14 @@ func TestFederation_SignedBundle(t *testing.T) {
 	}
 	write(testfed.MustBundle(t, policies.FS, key(us), nil))
 
-	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{})
-	require_True(t, err == nil, "RunEmbedded: %v", err)
-	defer srv.Shutdown()
-	nc, err := bus.Connect(srv.ClientURL(), "test", e.log)
-	require_True(t, err == nil, "Connect: %v", err)
-	defer nc.Close()
-	usDir := filepath.Join(root, "us")
-	require_True(t, importRecords(usDir, scripted(time.Now())[us]) == nil, "import")
 	src, err := bundleSource(fedDir, us, bundleFile)
 	require_True(t, err == nil, "bundleSource: %v", err)
 	first, err := src()
 	require_True(t, err == nil, "first read: %v", err)
-	n, err := startNode(ctx, nodeOptions{FedDir: fedDir, DataDir: usDir, Agency: us, Policies: first, Source: src,
-		Watch: 10 * time.Millisecond, NC: nc, Log: e.log})
-	require_True(t, err == nil, "startNode: %v", err)
+	n := f.node(us, nil, func(o *nodeOptions) { o.Policies, o.Source, o.Watch = first, src, 10*time.Millisecond })
 	defer n.Close()
-	stop, err := startBroker(ctx, brokerOptions{FedDir: fedDir, Timeout: 5 * time.Second, NC: nc, Log: e.log})
-	require_True(t, err == nil, "startBroker: %v", err)
-	defer stop()
-	rq, err := newRequester(fedDir, gb, nc)
-	require_True(t, err == nil, "requester: %v", err)
+	f.broker()
+	rq := f.requester(gb)
 	ask := func() fedmatch.NodeResult {
 		t.Helper()
 		res, err := rq.Ask(ctx, &wire.QueryRequest{Purpose: fedmatch.VisaApplication, Basis: "prum-border", Targets: []fedmatch.AgencyID{us},

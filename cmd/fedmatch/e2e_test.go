@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/fedmatch/fedmatch"
-	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/certs"
 	"github.com/fedmatch/fedmatch/internal/synth"
 	"github.com/fedmatch/fedmatch/policies"
@@ -51,41 +50,20 @@ func require_True(t *testing.T, ok bool, format string, args ...any) {
 // refused (by the broker and by a node's policy), unavailable and error,
 // and that a tampered or replayed query is refused.
 func TestFederation_EndToEnd(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	e, _ := testEnv(t)
-	root := t.TempDir()
-	fedDir := filepath.Join(root, "federation")
-	require_True(t, certs.Init(fedDir, certs.InitOptions{Roster: demoRoster()}) == nil, "certs.Init")
-
-	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{})
-	require_True(t, err == nil, "RunEmbedded: %v", err)
-	defer srv.Shutdown()
-	nc, err := bus.Connect(srv.ClientURL(), "test", e.log)
-	require_True(t, err == nil, "Connect: %v", err)
-	defer nc.Close()
-
-	now := time.Now()
-	recs, _ := synth.Federation(7, []fedmatch.AgencyID{gb, us, de}, 300, now.Year())
-	for a, rs := range scripted(now) {
+	f := mustTestFed(t)
+	ctx, e, root, fedDir := f.ctx, f.e, f.root, f.fedDir
+	recs, _ := synth.Federation(7, []fedmatch.AgencyID{gb, us, de}, 300, time.Now().Year())
+	for a, rs := range scripted(time.Now()) {
 		recs[a] = append(recs[a], rs...)
 	}
 	for _, a := range []fedmatch.AgencyID{gb, us, de} {
-		dir := filepath.Join(root, string(a))
-		require_True(t, importRecords(dir, recs[a]) == nil, "import %s", a)
-		n, err := startNode(ctx, nodeOptions{FedDir: fedDir, DataDir: dir, Agency: a, NC: nc, Log: e.log})
-		require_True(t, err == nil, "startNode(%s): %v", a, err)
-		defer n.Close()
+		defer f.node(a, recs[a], nil).Close()
 	}
-	stop, err := startBroker(ctx, brokerOptions{FedDir: fedDir, AuditPath: filepath.Join(root, "broker-audit.jsonl"), Timeout: time.Second, NC: nc, Log: e.log})
-	require_True(t, err == nil, "startBroker: %v", err)
-	defer stop()
+	f.broker()
 
 	for _, sc := range scenarios() {
 		t.Run(sc.title, func(t *testing.T) {
-			r, err := newRequester(fedDir, sc.from, nc)
-			require_True(t, err == nil, "newRequester: %v", err)
-			res, err := askScenario(ctx, r, sc)
+			res, err := askScenario(ctx, f.requester(sc.from), sc)
 			if sc.wantErr != 0 {
 				require_True(t, fedmatch.IsCode(err, sc.wantErr), "got %v, want %v", err, sc.wantErr)
 				return
@@ -113,10 +91,8 @@ func TestFederation_EndToEnd(t *testing.T) {
 		writeRoster(t, caFed, r)
 		pol := fstest.MapFS{"ca-cbsa/policy.rego": {Data: []byte("package fedmatch.agencies.ca_cbsa\n\ndefault decision := {\"allow\": false}\n\ndefault disclose := {\"allow\": false}\n")}}
 		maps.Copy(pol, libFS(t))
-		n, err := startNode(ctx, nodeOptions{FedDir: caFed, DataDir: filepath.Join(root, "ca"), Agency: ca, Policies: pol, NC: nc, Log: e.log})
-		require_True(t, err == nil, "startNode(ca): %v", err)
-		defer n.Close()
-		rq, _ := newRequester(fedDir, gb, nc)
+		defer f.start(ca, func(o *nodeOptions) { o.FedDir, o.Policies = caFed, pol }).Close()
+		rq := f.requester(gb)
 		res, err := rq.Ask(ctx, &wire.QueryRequest{Purpose: fedmatch.BorderAdmission, Basis: "five-eyes-border",
 			Targets: []fedmatch.AgencyID{ca}, Probe: fedmatch.Probe{Surname: "Okafor"}})
 		require_True(t, err == nil, "Ask: %v", err)

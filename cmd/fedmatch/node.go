@@ -3,17 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io/fs"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/certs"
-	"github.com/fedmatch/fedmatch/node/policy"
 	"github.com/fedmatch/fedmatch/node/match"
+	"github.com/fedmatch/fedmatch/node/policy"
 	"github.com/fedmatch/fedmatch/node/store"
 )
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,8 +8,6 @@ import (
 	"time"
 
 	"github.com/fedmatch/fedmatch"
-	"github.com/fedmatch/fedmatch/bus"
-	"github.com/fedmatch/fedmatch/certs"
 	"github.com/fedmatch/fedmatch/node/policy"
 	"github.com/fedmatch/fedmatch/policies"
 	"github.com/fedmatch/fedmatch/wire"
@@ -20,13 +17,9 @@ import (
 // holds across a node restart, and a partner switch in partners.rego takes
 // effect on the next reload.
 func TestFederation_QuotaAndPartnerSwitch(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	e, _ := testEnv(t)
-	root := t.TempDir()
-	fedDir := filepath.Join(root, "federation")
-	require_True(t, certs.Init(fedDir, certs.InitOptions{Roster: demoRoster()}) == nil, "certs.Init")
-	polDir := filepath.Join(root, "policies")
+	f := mustTestFed(t)
+	ctx := f.ctx
+	polDir := filepath.Join(f.root, "policies")
 	require_True(t, os.CopyFS(polDir, policies.FS) == nil, "copy policies")
 	partners := filepath.Join(polDir, string(gb), "partners.rego")
 	orig, _ := os.ReadFile(partners)
@@ -40,26 +33,12 @@ func TestFederation_QuotaAndPartnerSwitch(t *testing.T) {
 	// The UK allows the US two border checks a day.
 	edit("quota := {\n", "quota := {\n\t\"us-dhs\": {\"border-admission\": 2},\n")
 
-	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{})
-	require_True(t, err == nil, "RunEmbedded: %v", err)
-	defer srv.Shutdown()
-	nc, err := bus.Connect(srv.ClientURL(), "test", e.log)
-	require_True(t, err == nil, "Connect: %v", err)
-	defer nc.Close()
-	gbDir := filepath.Join(root, "gb")
-	require_True(t, importRecords(gbDir, scripted(time.Now())[gb]) == nil, "import")
-	start := func() *runningNode {
-		n, err := startNode(ctx, nodeOptions{FedDir: fedDir, DataDir: gbDir, Agency: gb, Policies: os.DirFS(polDir), Source: policy.DirSource(os.DirFS(polDir)),
-			Watch: 10 * time.Millisecond, NC: nc, Log: e.log})
-		require_True(t, err == nil, "startNode: %v", err)
-		return n
+	watch := func(o *nodeOptions) {
+		o.Policies, o.Source, o.Watch = os.DirFS(polDir), policy.DirSource(os.DirFS(polDir)), 10*time.Millisecond
 	}
-	n := start()
-	stop, err := startBroker(ctx, brokerOptions{FedDir: fedDir, Timeout: 5 * time.Second, NC: nc, Log: e.log})
-	require_True(t, err == nil, "startBroker: %v", err)
-	defer stop()
-	rq, err := newRequester(fedDir, us, nc)
-	require_True(t, err == nil, "requester: %v", err)
+	n := f.node(gb, nil, watch)
+	f.broker()
+	rq := f.requester(us)
 	ask := func() fedmatch.NodeResult {
 		t.Helper()
 		res, err := rq.Ask(ctx, &wire.QueryRequest{Purpose: fedmatch.BorderAdmission, Basis: "gb-us-2026", Targets: []fedmatch.AgencyID{gb},
@@ -76,7 +55,7 @@ func TestFederation_QuotaAndPartnerSwitch(t *testing.T) {
 
 	// A restart does not reset the count: the node re-reads its audit log.
 	n.Close()
-	n = start()
+	n = f.start(gb, watch)
 	defer func() { n.Close() }()
 	nr = ask()
 	require_True(t, nr.Status == fedmatch.StatusRefused && nr.Reason == "quota_exceeded", "after restart: %s %s", nr.Status, nr.Reason)

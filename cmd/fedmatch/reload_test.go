@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/audit"
-	"github.com/fedmatch/fedmatch/bus"
-	"github.com/fedmatch/fedmatch/certs"
 	"github.com/fedmatch/fedmatch/node/policy"
 	"github.com/fedmatch/fedmatch/policies"
 	"github.com/fedmatch/fedmatch/wire"
@@ -23,34 +20,18 @@ import (
 // decided it and discloses what that revision allows; a broken edit is
 // reported while the previous revision keeps serving.
 func TestFederation_PolicyReloadUnderLoad(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	e, _ := testEnv(t)
-	root := t.TempDir()
-	fedDir := filepath.Join(root, "federation")
-	require_True(t, certs.Init(fedDir, certs.InitOptions{Roster: demoRoster()}) == nil, "certs.Init")
-	polDir := filepath.Join(root, "policies")
+	f := mustTestFed(t)
+	ctx := f.ctx
+	polDir := filepath.Join(f.root, "policies")
 	require_True(t, os.CopyFS(polDir, policies.FS) == nil, "copy policies")
 	polFile := filepath.Join(polDir, string(us), "policy.rego")
 	original, _ := os.ReadFile(polFile)
-
-	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{})
-	require_True(t, err == nil, "RunEmbedded: %v", err)
-	defer srv.Shutdown()
-	nc, err := bus.Connect(srv.ClientURL(), "test", e.log)
-	require_True(t, err == nil, "Connect: %v", err)
-	defer nc.Close()
-	usDir := filepath.Join(root, "us")
-	require_True(t, importRecords(usDir, scripted(time.Now())[us]) == nil, "import")
-	n, err := startNode(ctx, nodeOptions{FedDir: fedDir, DataDir: usDir, Agency: us, Policies: os.DirFS(polDir), Source: policy.DirSource(os.DirFS(polDir)),
-		Watch: 10 * time.Millisecond, NC: nc, Log: e.log})
-	require_True(t, err == nil, "startNode: %v", err)
+	n := f.node(us, nil, func(o *nodeOptions) {
+		o.Policies, o.Source, o.Watch = os.DirFS(polDir), policy.DirSource(os.DirFS(polDir)), 10*time.Millisecond
+	})
 	defer n.Close()
-	stop, err := startBroker(ctx, brokerOptions{FedDir: fedDir, Timeout: 5 * time.Second, NC: nc, Log: e.log})
-	require_True(t, err == nil, "startBroker: %v", err)
-	defer stop()
-	rq, err := newRequester(fedDir, gb, nc)
-	require_True(t, err == nil, "requester: %v", err)
+	f.broker()
+	rq := f.requester(gb)
 	rev1 := n.Policy.Status().Revision
 
 	type outcome struct {
@@ -135,7 +116,7 @@ func TestFederation_PolicyReloadUnderLoad(t *testing.T) {
 
 	// The audit log names the same revisions, one entry per answer.
 	n.Close()
-	entries, err := audit.Read(filepath.Join(usDir, auditFile))
+	entries, err := audit.Read(filepath.Join(f.dataDir(us), auditFile))
 	require_True(t, err == nil, "audit: %v", err)
 	audited := map[string]int{}
 	for _, en := range entries {

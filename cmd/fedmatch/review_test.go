@@ -1,16 +1,11 @@
 package main
 
 import (
-	"context"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/fedmatch/fedmatch"
-	"github.com/fedmatch/fedmatch/bus"
-	"github.com/fedmatch/fedmatch/certs"
 	"github.com/fedmatch/fedmatch/wire"
 )
 
@@ -18,28 +13,11 @@ import (
 // for review is pending until an officer approves it with `fedmatch review`;
 // a denial is refused; a new case needs a new review.
 func TestFederation_StepTwoReview(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	e, _ := testEnv(t)
-	root := t.TempDir()
-	fedDir := filepath.Join(root, "federation")
-	require_True(t, certs.Init(fedDir, certs.InitOptions{Roster: demoRoster()}) == nil, "certs.Init")
-	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{})
-	require_True(t, err == nil, "RunEmbedded: %v", err)
-	defer srv.Shutdown()
-	nc, err := bus.Connect(srv.ClientURL(), "test", e.log)
-	require_True(t, err == nil, "Connect: %v", err)
-	defer nc.Close()
-	gbDir := filepath.Join(root, "gb")
-	require_True(t, importRecords(gbDir, scripted(time.Now())[gb]) == nil, "import")
-	n, err := startNode(ctx, nodeOptions{FedDir: fedDir, DataDir: gbDir, Agency: gb, NC: nc, Log: e.log})
-	require_True(t, err == nil, "startNode: %v", err)
-	defer n.Close()
-	stop, err := startBroker(ctx, brokerOptions{FedDir: fedDir, Timeout: 5 * time.Second, NC: nc, Log: e.log})
-	require_True(t, err == nil, "startBroker: %v", err)
-	defer stop()
-	rq, err := newRequester(fedDir, us, nc)
-	require_True(t, err == nil, "requester: %v", err)
+	f := mustTestFed(t)
+	ctx, gbDir := f.ctx, f.dataDir(gb)
+	defer f.node(gb, nil, nil).Close()
+	f.broker()
+	rq := f.requester(us)
 
 	res, err := rq.Ask(ctx, &wire.QueryRequest{Purpose: fedmatch.BorderAdmission, Basis: "gb-us-2026", Targets: []fedmatch.AgencyID{gb},
 		Probe: fedmatch.Probe{Surname: "Mansour", GivenNames: "Karim", DateOfBirth: "1988-01-09"}})

@@ -43,8 +43,8 @@ type nodeOptions struct {
 	// interval and swap in valid changes (hot reload).
 	Source policy.Source
 	Watch  time.Duration
-	NC    *nats.Conn
-	Log   *slog.Logger
+	NC     *nats.Conn
+	Log    *slog.Logger
 }
 
 // nodeStatus is what a node's status endpoint answers.

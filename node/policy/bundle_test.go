@@ -18,7 +18,9 @@ import (
 
 func TestBundleFS(t *testing.T) {
 	f := testfed.MustFed(t, testfed.Roster())
-	key := func(id fedmatch.AgencyID) string { return filepath.Join(f.Dir, certs.AgenciesDir, string(id), certs.KeyFile) }
+	key := func(id fedmatch.AgencyID) string {
+		return filepath.Join(f.Dir, certs.AgenciesDir, string(id), certs.KeyFile)
+	}
 	gbCert, err := f.Trust.CertPEM(testfed.GB)
 	if err != nil {
 		t.Fatal(err)
