@@ -217,3 +217,41 @@ func TestEngine_Watch(t *testing.T) {
 	write("decision := {\"allow\": false, \"reason\": \"v2\"}\n\ndisclose := {}\n") // reverted
 	waitFor("the revert to clear the error", func() bool { return e.Status().LastError == "" })
 }
+
+// BenchmarkPolicy_PerQuery is the policy cost of one query with five
+// candidate hits under the shipped UK Home Office policy: the query-level
+// decision, then the record-level disclosure for each hit.
+func BenchmarkPolicy_PerQuery(b *testing.B) {
+	e := MustLoad(b, policies.FS, "gb-home-office")
+	ctx := context.Background()
+	q := query("us-dhs", fedmatch.VisaApplication)
+	q.Request.ProbeKinds = []string{fedmatch.KindBiographic}
+	d := &fedmatch.DiscloseInput{Request: q.Request, Requester: q.Requester,
+		Record: fedmatch.RecordMeta{Category: fedmatch.ImmigrationOffender, CollectedAt: "2025-01-01", RetentionUntil: "2030-01-01", Flags: []string{}},
+		Match:  fedmatch.MatchInfo{Kind: fedmatch.KindBiographic, Score: 0.95}}
+	for b.Loop() {
+		p := e.Current()
+		if dec, err := p.Decide(ctx, q); err != nil || !dec.Allow {
+			b.Fatal(dec, err)
+		}
+		for range 5 {
+			if dis, err := p.Disclose(ctx, d); err != nil || !dis.Allow {
+				b.Fatal(dis, err)
+			}
+		}
+	}
+}
+
+func BenchmarkEngine_Disclose(b *testing.B) {
+	e := MustLoad(b, policies.FS, "gb-home-office")
+	q := query("us-dhs", fedmatch.VisaApplication)
+	d := &fedmatch.DiscloseInput{Request: q.Request, Requester: q.Requester,
+		Record: fedmatch.RecordMeta{Category: fedmatch.ImmigrationOffender, CollectedAt: "2025-01-01", RetentionUntil: "2030-01-01", Flags: []string{}},
+		Match:  fedmatch.MatchInfo{Kind: fedmatch.KindBiographic, Score: 0.95}}
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := e.Disclose(ctx, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
