@@ -66,6 +66,7 @@ fuzz:
 	@for t in FuzzVerifyQuery FuzzProbe FuzzDecodeNodeReply FuzzDecodeBrokerReply; do \
 		$(GO) test ./wire -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./node/store -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./node/match/mrz -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 
 tidy:
 	$(GO) mod tidy

@@ -19,18 +19,19 @@ func TestDependencies(t *testing.T) {
 	// directly or not. "ours" means every package of this module but the
 	// ones allowed.
 	forbidden := map[string][]string{
-		mod:                  {mod + "/", "github.com/", "golang.org/"},
-		mod + "/certs":       {mod + "/wire", mod + "/bus", mod + "/node", mod + "/broker", "github.com/nats-io", "github.com/open-policy-agent"},
-		mod + "/wire":        {mod + "/bus", mod + "/node", mod + "/broker", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
-		mod + "/node":        {mod + "/bus", mod + "/broker", mod + "/certs", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
-		mod + "/broker":      {mod + "/bus", mod + "/node", mod + "/certs", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
-		mod + "/node/match":  {mod + "/wire", mod + "/node/", mod + "/bus", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
-		mod + "/node/store":  {mod + "/wire", mod + "/node/policy", mod + "/bus", "github.com/nats-io", "github.com/open-policy-agent"},
-		mod + "/node/policy": {mod + "/wire", mod + "/node/store", mod + "/bus", "github.com/nats-io", "github.com/hashicorp"},
-		mod + "/node/review": {mod + "/", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
-		mod + "/audit":       {mod + "/", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
-		mod + "/policies":    {mod, "github.com/"},
-		mod + "/schemas":     {mod, "github.com/"},
+		mod:                     {mod + "/", "github.com/", "golang.org/"},
+		mod + "/certs":          {mod + "/wire", mod + "/bus", mod + "/node", mod + "/broker", "github.com/nats-io", "github.com/open-policy-agent"},
+		mod + "/wire":           {mod + "/bus", mod + "/node", mod + "/broker", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
+		mod + "/node":           {mod + "/bus", mod + "/broker", mod + "/certs", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
+		mod + "/broker":         {mod + "/bus", mod + "/node", mod + "/certs", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
+		mod + "/node/match":     {mod + "/wire", mod + "/node/", mod + "/bus", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
+		mod + "/node/store":     {mod + "/wire", mod + "/node/policy", mod + "/bus", "github.com/nats-io", "github.com/open-policy-agent"},
+		mod + "/node/policy":    {mod + "/wire", mod + "/node/store", mod + "/bus", "github.com/nats-io", "github.com/hashicorp"},
+		mod + "/node/match/mrz": {mod + "/", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp", "golang.org/"},
+		mod + "/node/review":    {mod + "/", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
+		mod + "/audit":          {mod + "/", "github.com/nats-io", "github.com/open-policy-agent", "github.com/hashicorp"},
+		mod + "/policies":       {mod, "github.com/"},
+		mod + "/schemas":        {mod, "github.com/"},
 	}
 	seen := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

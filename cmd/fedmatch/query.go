@@ -36,8 +36,8 @@ prints each target's status. Every answer is verified here (signature,
 issuer, audience, query id) before it is shown; one that does not verify
 is reported as an error, never trusted.
 
-The probe is given by flags (--surname, --given, --dob, --doc ...) or as a
-JSON file with --probe. Purposes: `+purposeList())
+The probe is given by flags (--surname, --given, --dob, --doc ...), as a
+JSON file with --probe, or read from a document's MRZ with --mrz. Purposes: `+purposeList())
 	url := fs.String("nats", "nats://127.0.0.1:4222", "NATS server URL")
 	fed := fs.String("fed", "", "federation folder holding the agency's key")
 	agency := fs.String("agency", "", "the requesting agency")
@@ -51,6 +51,8 @@ JSON file with --probe. Purposes: `+purposeList())
 	sex := fs.String("sex", "", "probe: sex (M, F, X)")
 	nat := fs.String("nationality", "", "probe: nationality (ICAO code)")
 	probeFile := fs.String("probe", "", "probe as a JSON file (instead of the probe flags)")
+	mrzFile := fs.String("mrz", "", "probe from a document's machine-readable zone, as text in FILE (- for standard input)")
+	lenient := fs.Bool("lenient", false, "with --mrz: correct OCR-confusable characters when that makes a check digit pass")
 	var docs docsFlag
 	fs.Var(&docs, "doc", "probe: a document STATE:NUMBER (repeatable)")
 	asJSON := fs.Bool("json", false, "print the verified result as JSON")
@@ -68,6 +70,13 @@ JSON file with --probe. Purposes: `+purposeList())
 	probe := fedmatch.Probe{Surname: *surname, GivenNames: *givenNames, Sex: *sex, Nationality: *nat, Documents: docs}
 	if probe.DateOfBirth, err = fedmatch.ParseDate(*dob); err != nil {
 		return usageErr("--dob: %v", err)
+	}
+	if *mrzFile != "" {
+		m, err := readMRZ(*mrzFile, *lenient)
+		if err != nil {
+			return err
+		}
+		probe = m.Probe(time.Now())
 	}
 	if *probeFile != "" {
 		b, err := os.ReadFile(*probeFile)
