@@ -9,7 +9,7 @@ OPA_VER   := $(shell $(GO) list -m -f '{{.Version}}' github.com/open-policy-agen
 STATICCHECK_VER := v0.8.2
 FUZZTIME  ?= 10s
 
-.PHONY: all build demo test test-go test-rego tools lint bench fuzz tidy clean
+.PHONY: all build demo eval test test-go test-rego tools lint bench fuzz tidy clean
 
 all: build
 
@@ -60,6 +60,11 @@ lint: $(BIN)/staticcheck
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(BIN)/fedmatch bench --records 100000
+
+## eval: the matcher on FEBRL datasets 1-3 (originals as records, duplicates as probes)
+eval: build
+	@for d in 1 2 3; do echo "== FEBRL dataset$$d"; \
+		$(BIN)/fedmatch eval febrl --records ../shared/data/febrl/dataset$$d.csv --probes ../shared/data/febrl/dataset$$d.csv || exit 1; done
 
 ## fuzz: run every fuzz target for FUZZTIME (seeds in testdata/fuzz)
 fuzz:

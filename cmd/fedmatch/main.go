@@ -69,6 +69,7 @@ func commands() []command {
 		{"query", "send a signed query from an agency and print the verified answers", runQuery},
 		{"disclose", "step two: ask the node that returned a hit for more, by its reference", runDisclose},
 		{"policy", "test, check, evaluate and compare Rego policies", runPolicy},
+		{"eval", "measure the matcher on benchmark data (FEBRL)", runEval},
 		{"mrz", "parse and check ICAO 9303 machine-readable zones", runMRZ},
 		{"review", "confirm or refuse step-two disclosures a node's policy held for review", runReview},
 		{"audit", "verify and show audit logs", runAudit},
