@@ -8,13 +8,14 @@ import (
 	"github.com/fedmatch/fedmatch"
 )
 
-// Config weighs the biographic comparisons. Weights are renormalised over
-// the fields both probe and record hold, so a missing field neither helps
-// nor hurts.
+// Config weighs the biographic comparisons. A field one side lacks counts
+// as neutral evidence (0.5), so a match on few fields scores lower than a
+// match on many.
 type Config struct {
-	SurnameWeight float64
-	GivenWeight   float64
-	DOBWeight     float64
+	SurnameWeight  float64
+	GivenWeight    float64
+	DOBWeight      float64
+	DocumentWeight float64 // documents of the same state, not the same number
 	// MinSurname is the surname similarity below which a record is not a
 	// candidate at all, however well the rest agrees.
 	MinSurname float64
@@ -28,7 +29,7 @@ type Config struct {
 // DefaultConfig returns the weights used unless a node is configured
 // otherwise.
 func DefaultConfig() Config {
-	return Config{SurnameWeight: 0.45, GivenWeight: 0.30, DOBWeight: 0.25, MinSurname: 0.80, SexMismatch: 0.85, Floor: 0.70}
+	return Config{SurnameWeight: 0.45, GivenWeight: 0.30, DOBWeight: 0.25, DocumentWeight: 0.25, MinSurname: 0.80, SexMismatch: 0.85, Floor: 0.50}
 }
 
 // Matcher matches biographic data and documents. It is a pure function of
@@ -49,16 +50,21 @@ func New(cfg Config) *Matcher { return &Matcher{cfg: cfg} }
 // without a date of birth falls back to the whole surname.
 const (
 	keyDoc     = "doc:" // issuing state + document number
+	keyDigits  = "dd:"  // issuing state + the number's characters sorted: survives transpositions
 	keySurname = "sn:"  // compact surname (or alias surname)
 	keyDOB     = "dob:" // full date of birth
 	keyPrefix  = "sy:"  // first three letters of surname + birth year
+	keyNames   = "nm:"  // surname and first given name, in either order: survives a wrong date and swapped names
 )
 
 // RecordKeys returns the blocking keys of a record.
 func (m *Matcher) RecordKeys(r *fedmatch.Record) []string {
 	var ks []string
 	for _, d := range r.Documents {
-		ks = append(ks, docKey(d))
+		ks = append(ks, docKey(d), digitsKey(d))
+	}
+	if k := namesKey(r.Surname, r.GivenNames); k != "" {
+		ks = append(ks, k)
 	}
 	for _, n := range append([]string{r.Surname}, aliasSurnames(r.Aliases)...) {
 		c := Compact(n)
@@ -84,7 +90,10 @@ func (m *Matcher) RecordKeys(r *fedmatch.Record) []string {
 func (m *Matcher) ProbeKeys(p *fedmatch.Probe) []string {
 	var ks []string
 	for _, d := range p.Documents {
-		ks = append(ks, docKey(d))
+		ks = append(ks, docKey(d), digitsKey(d))
+	}
+	if k := namesKey(p.Surname, p.GivenNames); k != "" {
+		ks = append(ks, k)
 	}
 	c := Compact(p.Surname)
 	if c == "" {
@@ -114,6 +123,30 @@ func prefixKey(compact, year string) string {
 	return keyPrefix + string(p[:min(3, len(p))]) + year
 }
 
+// namesKey pairs the compact surname with the first given name, in sorted
+// order, so a record is reached whatever its date of birth says and when
+// surname and given name were entered the wrong way round.
+func namesKey(surname, given string) string {
+	a := Compact(surname)
+	g := strings.Fields(Normalize(given))
+	if a == "" || len(g) == 0 {
+		return ""
+	}
+	b := g[0]
+	if b < a {
+		a, b = b, a
+	}
+	return keyNames + a + "|" + b
+}
+
+// digitsKey is the document key with the number's characters sorted, so a
+// number with two characters transposed still meets its record.
+func digitsKey(d fedmatch.Document) string {
+	n := []byte(DocNumber(d.Number))
+	slices.Sort(n)
+	return keyDigits + strings.ToUpper(strings.TrimSpace(d.IssuingState)) + ":" + string(n)
+}
+
 func docKey(d fedmatch.Document) string {
 	return keyDoc + strings.ToUpper(strings.TrimSpace(d.IssuingState)) + ":" + DocNumber(d.Number)
 }
@@ -140,9 +173,6 @@ func (m *Matcher) Score(p *fedmatch.Probe, r *fedmatch.Record) (fedmatch.Match, 
 			}
 		}
 	}
-	if p.Surname == "" {
-		return fedmatch.Match{}, false
-	}
 	s := m.biographic(p, r)
 	if s < m.cfg.Floor {
 		return fedmatch.Match{}, false
@@ -151,28 +181,85 @@ func (m *Matcher) Score(p *fedmatch.Probe, r *fedmatch.Record) (fedmatch.Match, 
 }
 
 func (m *Matcher) biographic(p *fedmatch.Probe, r *fedmatch.Record) float64 {
-	ps := Compact(p.Surname)
-	sn := JaroWinkler(ps, Compact(r.Surname))
-	for _, a := range aliasSurnames(r.Aliases) {
-		sn = max(sn, JaroWinkler(ps, a))
+	dob := 0.5 // a field one side lacks is neutral evidence, not left out
+	if p.DateOfBirth != "" && r.DateOfBirth != "" {
+		dob = DateSimilarity(p.DateOfBirth, r.DateOfBirth)
 	}
-	if sn < m.cfg.MinSurname {
+	doc, docOK := documentSimilarity(p.Documents, r.Documents)
+	// Other strong evidence (a document number that agrees up to a
+	// transposition, or the exact date of birth) keeps a candidate whose
+	// surname is missing or misspelt beyond the surname gate.
+	strong := (docOK && doc >= 0.8) || dob == 1
+	straight := m.names(p.Surname, p.GivenNames, r, strong)
+	// Surname and given name entered the wrong way round: the same names,
+	// at a small discount.
+	swapped := 0.0
+	if p.GivenNames != "" {
+		if f := strings.Fields(p.GivenNames); len(f) > 0 {
+			swapped = 0.95 * m.names(f[0], p.Surname, r, strong)
+		}
+	}
+	total := max(straight, swapped)
+	if total == 0 {
 		return 0
 	}
-	total, weight := sn*m.cfg.SurnameWeight, m.cfg.SurnameWeight
-	if p.GivenNames != "" && r.GivenNames != "" {
-		total += TokenSetSimilarity(p.GivenNames, r.GivenNames) * m.cfg.GivenWeight
-		weight += m.cfg.GivenWeight
-	}
-	if p.DateOfBirth != "" && r.DateOfBirth != "" {
-		total += DateSimilarity(p.DateOfBirth, r.DateOfBirth) * m.cfg.DOBWeight
-		weight += m.cfg.DOBWeight
+	// A surname alone must not score like a full match: the date of birth
+	// counts whether known or not.
+	weight := m.cfg.SurnameWeight + m.cfg.GivenWeight + m.cfg.DOBWeight
+	total += dob * m.cfg.DOBWeight
+	if docOK {
+		total += doc * m.cfg.DocumentWeight
+		weight += m.cfg.DocumentWeight
 	}
 	s := total / weight
 	if p.Sex != "" && r.Sex != "" && !strings.EqualFold(p.Sex, r.Sex) {
 		s *= m.cfg.SexMismatch
 	}
 	return s
+}
+
+// names weighs surname and given names of the probe against the record;
+// 0 when the surname is too far off to be a candidate at all, unless
+// strong says other evidence vouches for it.
+func (m *Matcher) names(surname, given string, r *fedmatch.Record, strong bool) float64 {
+	ps := Compact(surname)
+	sn := JaroWinkler(ps, Compact(r.Surname))
+	for _, a := range aliasSurnames(r.Aliases) {
+		sn = max(sn, JaroWinkler(ps, a))
+	}
+	if ps == "" || r.Surname == "" {
+		sn = 0.5 // unknown on one side: neutral
+	}
+	if sn < m.cfg.MinSurname && !strong {
+		return 0
+	}
+	g := 0.5
+	if given != "" && r.GivenNames != "" {
+		g = TokenSetSimilarity(given, r.GivenNames)
+	}
+	return sn*m.cfg.SurnameWeight + g*m.cfg.GivenWeight
+}
+
+// documentSimilarity compares documents of the same issuing state: 1 for
+// the same number, 0.8 for the same characters transposed, 0 otherwise;
+// ok is false when no pair of documents is comparable.
+func documentSimilarity(ps, rs []fedmatch.Document) (float64, bool) {
+	best, ok := 0.0, false
+	for _, p := range ps {
+		for _, r := range rs {
+			if !strings.EqualFold(strings.TrimSpace(p.IssuingState), strings.TrimSpace(r.IssuingState)) {
+				continue
+			}
+			ok = true
+			switch {
+			case docKey(p) == docKey(r):
+				best = max(best, 1)
+			case digitsKey(p) == digitsKey(r):
+				best = max(best, 0.8)
+			}
+		}
+	}
+	return best, ok
 }
 
 // TokenSetSimilarity compares two name lists order-free: each token of the

@@ -95,6 +95,9 @@ func TestMatcher_Score(t *testing.T) {
 		{"typo and partial dob", fedmatch.Probe{Surname: "Muler", GivenNames: "Anna", DateOfBirth: "1979"}, fedmatch.KindBiographic, 0.9, true},
 		{"alias", fedmatch.Probe{Surname: "Schmidt", GivenNames: "Anna", DateOfBirth: "1979-05-17"}, fedmatch.KindBiographic, 0.95, true},
 		{"other person", fedmatch.Probe{Surname: "Okafor", GivenNames: "Chidi", DateOfBirth: "1984-02-29"}, "", 0, false},
+		{"names swapped", fedmatch.Probe{Surname: "Anna", GivenNames: "Muller", DateOfBirth: "1979-05-17"}, fedmatch.KindBiographic, 0.93, true},
+		{"surname missing, document transposed", fedmatch.Probe{GivenNames: "Anna", DateOfBirth: "1979-05-17",
+			Documents: []fedmatch.Document{{Number: "C01X00T74", IssuingState: "DEU"}}}, fedmatch.KindBiographic, 0.75, true},
 		{"same name other dob", fedmatch.Probe{Surname: "Muller", GivenNames: "Peter", DateOfBirth: "1950-01-01"}, "", 0, false},
 	}
 	for _, tc := range tests {
@@ -110,11 +113,24 @@ func TestMatcher_Score(t *testing.T) {
 	}
 }
 
+// TestMatcher_ScoreFewFields: a match on the surname alone must score well
+// below a match on every field (it used to score 1: missing fields were
+// left out of the weighing).
+func TestMatcher_ScoreFewFields(t *testing.T) {
+	m := match.New(match.DefaultConfig())
+	rec := &fedmatch.Record{Surname: "Clarke", GivenNames: "Connor", DateOfBirth: "1945-09-07"}
+	full, _ := m.Score(&fedmatch.Probe{Surname: "Clarke", GivenNames: "Connor", DateOfBirth: "1945-09-07"}, rec)
+	alone, ok := m.Score(&fedmatch.Probe{Surname: "Clarke"}, rec)
+	if !ok || full.Score != 1 || alone.Score > 0.8 {
+		t.Fatalf("full %.3f, surname alone %.3f (ok %v)", full.Score, alone.Score, ok)
+	}
+}
+
 // TestMatcher_Keys checks that every way of matching has a shared key, so
 // blocking loses none of the matches the tests above expect.
 func TestMatcher_Keys(t *testing.T) {
 	m := match.New(match.DefaultConfig())
-	rec := &fedmatch.Record{Surname: "Müller", DateOfBirth: "1979-05-17", Aliases: []string{"Anna Schmidt"},
+	rec := &fedmatch.Record{Surname: "Müller", GivenNames: "Anna", DateOfBirth: "1979-05-17", Aliases: []string{"Anna Schmidt"},
 		Documents: []fedmatch.Document{{Number: "C01X00T47", IssuingState: "DEU"}}}
 	rk := map[string]bool{}
 	for _, k := range m.RecordKeys(rec) {
@@ -122,11 +138,13 @@ func TestMatcher_Keys(t *testing.T) {
 	}
 	for _, p := range []fedmatch.Probe{
 		{Documents: []fedmatch.Document{{Number: "c01x 00t47", IssuingState: "deu"}}},
-		{Surname: "MUELLER-X", DateOfBirth: "1979-05-17"}, // by date of birth
-		{Surname: "Muler", DateOfBirth: "1979"},           // by prefix and year
-		{Surname: "schmidt"},                              // by alias
-		{Surname: "Muller", DateOfBirth: "1980-05-17"},    // year off by one
-		{Surname: "Muler", DateOfBirth: "1979-05"},        // partial date: prefix and year
+		{Surname: "MUELLER-X", DateOfBirth: "1979-05-17"},                                            // by date of birth
+		{Surname: "Muler", DateOfBirth: "1979"},                                                      // by prefix and year
+		{Surname: "schmidt"},                                                                         // by alias
+		{Surname: "Muller", DateOfBirth: "1980-05-17"},                                               // year off by one
+		{Surname: "Muler", DateOfBirth: "1979-05"},                                                   // partial date: prefix and year
+		{Surname: "Anna", GivenNames: "Müller"},                                                      // swapped, no date: names key
+		{Surname: "Xyz", Documents: []fedmatch.Document{{Number: "C01X00T74", IssuingState: "DEU"}}}, // transposed number
 	} {
 		shared := false
 		for _, k := range m.ProbeKeys(&p) {
