@@ -115,6 +115,17 @@ func Open(dir string, keyer fedmatch.Keyer, log *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
+// NewMemory returns a store that indexes records but writes nothing: for
+// benchmarks and evaluations of the matcher, never for a node, whose
+// records must survive a restart.
+func NewMemory(keyer fedmatch.Keyer) (*Store, error) {
+	db, err := memdb.NewMemDB(schema())
+	if err != nil {
+		return nil, fedmatch.E("store.NewMemory", fedmatch.Internal, "%w", err)
+	}
+	return &Store{keyer: keyer, log: slog.New(slog.DiscardHandler), db: db.Snapshot()}, nil
+}
+
 // segments lists segment files in order.
 func (s *Store) segments() ([]string, error) {
 	des, err := os.ReadDir(s.dir)
@@ -211,8 +222,10 @@ func (s *Store) Add(recs []*fedmatch.Record) (int, error) {
 			return 0, fedmatch.E(op, fedmatch.Exists, "record %q is already held", r.ID)
 		}
 	}
-	if err := s.writeSegment(recs); err != nil {
-		return 0, fedmatch.E(op, fedmatch.Internal, "%w", err)
+	if s.dir != "" { // NewMemory stores write nothing
+		if err := s.writeSegment(recs); err != nil {
+			return 0, fedmatch.E(op, fedmatch.Internal, "%w", err)
+		}
 	}
 	if err := s.insert(recs); err != nil {
 		return 0, fedmatch.E(op, fedmatch.Internal, "%w", err)
