@@ -271,20 +271,42 @@ func (s *Store) insert(recs []*fedmatch.Record) error {
 	return nil
 }
 
+// MaxBucket is how many records one blocking key may reach before it is
+// too common to be useful (a frequent surname in a birth year): such a key
+// is skipped whenever a more selective key of the probe reaches
+// something, so common names do not make every query scan hundreds of
+// candidates, and rare ones lose nothing.
+const MaxBucket = 256
+
 // Candidates returns clones of the retained records in categories that
-// share a blocking key with keys.
+// share a blocking key with keys, skipping keys too common to be useful
+// (see MaxBucket) when other keys find candidates.
 func (s *Store) Candidates(keys []string, categories []fedmatch.Category, now time.Time) ([]*fedmatch.Record, error) {
 	const op = "store.Candidates"
 	txn := s.db.Txn(false)
-	seen := map[string]bool{}
-	var out []*fedmatch.Record
+	var selective, common [][]*entry
 	for _, k := range keys {
 		it, err := txn.Get(table, "key", k)
 		if err != nil {
 			return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
 		}
+		var bucket []*entry
 		for obj := it.Next(); obj != nil; obj = it.Next() {
-			e := obj.(*entry)
+			bucket = append(bucket, obj.(*entry))
+		}
+		if len(bucket) > MaxBucket {
+			common = append(common, bucket)
+		} else if len(bucket) > 0 {
+			selective = append(selective, bucket)
+		}
+	}
+	if len(selective) == 0 {
+		selective = common // nothing narrower: the common keys are all there is
+	}
+	seen := map[string]bool{}
+	var out []*fedmatch.Record
+	for _, bucket := range selective {
+		for _, e := range bucket {
 			if seen[e.ID] {
 				continue
 			}
