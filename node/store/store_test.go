@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,5 +126,36 @@ func TestStore_Candidates(t *testing.T) {
 	got[0].Surname = "Changed"
 	if r, _ := s.Get("r1"); r.Surname != "Okafor" {
 		t.Fatal("a returned record aliased the stored one")
+	}
+}
+
+// keysOf is a Keyer that indexes each record under keys its surname lists.
+type keysOf struct{}
+
+func (keysOf) RecordKeys(r *fedmatch.Record) []string { return strings.Split(r.Surname, " ") }
+func (keysOf) ProbeKeys(p *fedmatch.Probe) []string   { return strings.Split(p.Surname, " ") }
+
+func TestStore_CandidatesSkipsCommonKeys(t *testing.T) {
+	st, err := store.NewMemory(keysOf{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []*fedmatch.Record
+	for i := range store.MaxBucket + 1 {
+		recs = append(recs, &fedmatch.Record{ID: fmt.Sprintf("c%d", i), Category: fedmatch.FalseDocument,
+			CollectedAt: "2024-01-01", RetentionUntil: "2099-01-01", Surname: "common"})
+	}
+	recs = append(recs, &fedmatch.Record{ID: "r1", Category: fedmatch.FalseDocument, CollectedAt: "2024-01-01", RetentionUntil: "2099-01-01", Surname: "common rare"})
+	if _, err := st.Add(recs); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	got, _ := st.Candidates([]string{"common", "rare"}, fedmatch.Categories(), now)
+	if len(got) != 1 || got[0].ID != "r1" {
+		t.Fatalf("with a selective key: %d candidates, want only r1", len(got))
+	}
+	got, _ = st.Candidates([]string{"common", "nothing"}, fedmatch.Categories(), now)
+	if len(got) != store.MaxBucket+2 {
+		t.Fatalf("only a common key: %d candidates, want all %d", len(got), store.MaxBucket+2)
 	}
 }
