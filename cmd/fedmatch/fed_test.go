@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/certs"
 	"github.com/fedmatch/fedmatch/node"
+	"github.com/fedmatch/fedmatch/node/policy"
+	"github.com/fedmatch/fedmatch/policies"
 )
 
 // testFed is the demo federation on an embedded NATS server, for
@@ -85,4 +88,15 @@ func (f *testFed) requester(a fedmatch.AgencyID) *node.Requester {
 	r, err := newRequester(f.fedDir, a, f.nc)
 	require_True(f.t, err == nil, "newRequester(%s): %v", a, err)
 	return r
+}
+
+// editablePolicies copies the built-in policies into a folder the test may
+// edit, and returns it with the node option that watches it.
+func (f *testFed) editablePolicies() (dir string, watch func(*nodeOptions)) {
+	f.t.Helper()
+	dir = filepath.Join(f.root, "policies")
+	require_True(f.t, os.CopyFS(dir, policies.FS) == nil, "copy policies")
+	return dir, func(o *nodeOptions) {
+		o.Policies, o.Source, o.Watch = os.DirFS(dir), policy.DirSource(os.DirFS(dir)), 10*time.Millisecond
+	}
 }

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/fedmatch/fedmatch"
-	"github.com/fedmatch/fedmatch/node/policy"
-	"github.com/fedmatch/fedmatch/policies"
 	"github.com/fedmatch/fedmatch/wire"
 )
 
@@ -19,8 +17,7 @@ import (
 func TestFederation_QuotaAndPartnerSwitch(t *testing.T) {
 	f := mustTestFed(t)
 	ctx := f.ctx
-	polDir := filepath.Join(f.root, "policies")
-	require_True(t, os.CopyFS(polDir, policies.FS) == nil, "copy policies")
+	polDir, watch := f.editablePolicies()
 	partners := filepath.Join(polDir, string(gb), "partners.rego")
 	orig, _ := os.ReadFile(partners)
 	edit := func(old, new string) {
@@ -33,9 +30,6 @@ func TestFederation_QuotaAndPartnerSwitch(t *testing.T) {
 	// The UK allows the US two border checks a day.
 	edit("quota := {\n", "quota := {\n\t\"us-dhs\": {\"border-admission\": 2},\n")
 
-	watch := func(o *nodeOptions) {
-		o.Policies, o.Source, o.Watch = os.DirFS(polDir), policy.DirSource(os.DirFS(polDir)), 10*time.Millisecond
-	}
 	n := f.node(gb, nil, watch)
 	f.broker()
 	rq := f.requester(us)

@@ -10,8 +10,6 @@ import (
 
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/audit"
-	"github.com/fedmatch/fedmatch/node/policy"
-	"github.com/fedmatch/fedmatch/policies"
 	"github.com/fedmatch/fedmatch/wire"
 )
 
@@ -22,13 +20,10 @@ import (
 func TestFederation_PolicyReloadUnderLoad(t *testing.T) {
 	f := mustTestFed(t)
 	ctx := f.ctx
-	polDir := filepath.Join(f.root, "policies")
-	require_True(t, os.CopyFS(polDir, policies.FS) == nil, "copy policies")
+	polDir, watch := f.editablePolicies()
 	polFile := filepath.Join(polDir, string(us), "policy.rego")
 	original, _ := os.ReadFile(polFile)
-	n := f.node(us, nil, func(o *nodeOptions) {
-		o.Policies, o.Source, o.Watch = os.DirFS(polDir), policy.DirSource(os.DirFS(polDir)), 10*time.Millisecond
-	})
+	n := f.node(us, nil, watch)
 	defer n.Close()
 	f.broker()
 	rq := f.requester(gb)
