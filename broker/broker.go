@@ -77,7 +77,8 @@ func (b *Broker) Query(ctx context.Context, raw []byte) (*fedmatch.Result, error
 	const op = "broker.Query"
 	q, err := b.verifier.VerifyQuery(raw)
 	if err != nil {
-		b.log.Warn("query refused", "code", fedmatch.ErrorCode(err), "err", err)
+		// The message can quote the probe: log the code only, never what was asked.
+		b.log.Warn("query refused", "code", fedmatch.ErrorCode(err))
 		return nil, fedmatch.Wrap(op, fedmatch.Malformed, err)
 	}
 	deadline := b.cfg.Now().Add(b.cfg.Timeout)

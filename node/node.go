@@ -7,6 +7,7 @@ package node
 
 import (
 	"cmp"
+	"errors"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -125,6 +126,18 @@ func (n *Node) HandleDisclose(ctx context.Context, raw []byte) []byte {
 	return reply(n.Disclose(ctx, raw))
 }
 
+// errOp is the innermost operation named in err's chain, for logs that
+// must not carry the message itself.
+func errOp(err error) string {
+	op := ""
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if fe, ok := e.(*fedmatch.Error); ok {
+			op = fe.Op
+		}
+	}
+	return op
+}
+
 func reply(tok string, err error) []byte {
 	b, _ := json.Marshal(&wire.NodeReply{Token: tok, Error: wire.EncodeError(err)})
 	return b
@@ -158,7 +171,9 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 	// 1. Verify the token here, whatever the broker checked.
 	q, err := n.d.Verifier.VerifyQuery(raw)
 	if err != nil {
-		n.d.Log.Warn("query refused", "code", fedmatch.ErrorCode(err), "err", err)
+		// The message can quote the probe (an invalid date, say): log only
+		// what kind of failure it was, never what was asked.
+		n.d.Log.Warn("query refused", "code", fedmatch.ErrorCode(err), "op", errOp(err))
 		n.audit(&fedmatch.AuditEntry{Time: now, Event: step + ".rejected", Outcome: fedmatch.ErrorCode(err).String()})
 		return "", fedmatch.Wrap(op, fedmatch.Malformed, err)
 	}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/internal/testfed"
@@ -380,5 +383,33 @@ func TestUsage(t *testing.T) {
 	})
 	if got := s.Next(day1, testfed.GB, fedmatch.BorderAdmission); got != 2 {
 		t.Fatalf("seeded count = %d, want 2", got)
+	}
+}
+
+// TestNode_LogsNoProbe: a query refused for a malformed probe is logged
+// by kind, never with the probe's content.
+func TestNode_LogsNoProbe(t *testing.T) {
+	f := newFixture(t)
+	var logs strings.Builder
+	cfg := node.DefaultConfig()
+	cfg.Agency, cfg.Secret = testfed.US, []byte(strings.Repeat("k", 32))
+	n, err := node.New(cfg, node.Deps{Keys: f.fed.Trust, Signer: &wire.Signer{Agency: testfed.US, Key: f.fed.MustKey(t, testfed.US)},
+		Store: &fakeStore{}, Matcher: match.New(match.DefaultConfig()), Policy: f.policy, Audit: f.audit,
+		Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := map[string]any{"iss": "gb-home-office", "aud": f.fed.Trust.Roster().Audience(), "iat": time.Now().Unix(),
+		"exp": time.Now().Add(time.Minute).Unix(), "jti": wire.NewID(), "purpose": "border-admission", "basis": "gb-us-2026",
+		"targets": []string{"us-dhs"}, "probe": map[string]any{"surname": "Zyxwvutsrq", "date_of_birth": "1984-13-45"}}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims(c)).SignedString(f.fed.MustKey(t, testfed.GB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Match(context.Background(), []byte(tok)); !fedmatch.IsCode(err, fedmatch.Malformed) {
+		t.Fatalf("Match: %v", err)
+	}
+	if !strings.Contains(logs.String(), "malformed") || strings.Contains(logs.String(), "1984-13-45") || strings.Contains(logs.String(), "Zyxwvutsrq") {
+		t.Fatalf("log: %s", logs.String())
 	}
 }
