@@ -21,8 +21,10 @@ func runCerts(ctx context.Context, e *env, args []string) error {
 // agreementsFlag collects repeated --agreement values.
 type agreementsFlag []fedmatch.Agreement
 
+// String implements flag.Value; the default shown is empty.
 func (a *agreementsFlag) String() string { return "" }
 
+// Set parses one ID:PARTY+PARTY:PURPOSE+PURPOSE value.
 func (a *agreementsFlag) Set(s string) error {
 	parts := strings.Split(s, ":")
 	if len(parts) != 3 {

@@ -18,8 +18,10 @@ import (
 // docsFlag collects repeated --doc STATE:NUMBER values.
 type docsFlag []fedmatch.Document
 
+// String implements flag.Value; the default shown is empty.
 func (d *docsFlag) String() string { return "" }
 
+// Set parses one STATE:NUMBER value.
 func (d *docsFlag) Set(s string) error {
 	state, num, ok := strings.Cut(s, ":")
 	if !ok || state == "" || num == "" {
