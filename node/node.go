@@ -7,7 +7,6 @@ package node
 
 import (
 	"cmp"
-	"errors"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -15,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"math"
 	"slices"
