@@ -63,17 +63,16 @@ func (m *Matcher) RecordKeys(r *fedmatch.Record) []string {
 	for _, d := range r.Documents {
 		ks = append(ks, docKey(d), digitsKey(d))
 	}
-	if k := namesKey(r.Surname, r.GivenNames); k != "" {
-		ks = append(ks, k)
-	}
+	ks = append(ks, namesKeys(r.Surname, r.GivenNames)...)
 	for _, n := range append([]string{r.Surname}, aliasSurnames(r.Aliases)...) {
-		c := Compact(n)
-		if c == "" {
-			continue
-		}
-		ks = append(ks, keySurname+c)
-		if y := r.DateOfBirth.Year(); y != "" {
-			ks = append(ks, prefixKey(c, y))
+		for _, c := range Forms(n) {
+			if c == "" {
+				continue
+			}
+			ks = append(ks, keySurname+c)
+			if y := r.DateOfBirth.Year(); y != "" {
+				ks = append(ks, prefixKey(c, y))
+			}
 		}
 	}
 	if r.DateOfBirth.Full() {
@@ -92,21 +91,20 @@ func (m *Matcher) ProbeKeys(p *fedmatch.Probe) []string {
 	for _, d := range p.Documents {
 		ks = append(ks, docKey(d), digitsKey(d))
 	}
-	if k := namesKey(p.Surname, p.GivenNames); k != "" {
-		ks = append(ks, k)
-	}
-	c := Compact(p.Surname)
-	if c == "" {
+	ks = append(ks, namesKeys(p.Surname, p.GivenNames)...)
+	if Compact(p.Surname) == "" {
 		return ks
 	}
 	dob := p.DateOfBirth
-	if y := dob.Year(); y != "" {
-		n := int(y[0]-'0')*1000 + int(y[1]-'0')*100 + int(y[2]-'0')*10 + int(y[3]-'0')
-		for _, yy := range []int{n - 1, n, n + 1} {
-			ks = append(ks, prefixKey(c, fmt.Sprintf("%04d", yy)))
+	for _, c := range Forms(p.Surname) {
+		if y := dob.Year(); y != "" {
+			n := int(y[0]-'0')*1000 + int(y[1]-'0')*100 + int(y[2]-'0')*10 + int(y[3]-'0')
+			for _, yy := range []int{n - 1, n, n + 1} {
+				ks = append(ks, prefixKey(c, fmt.Sprintf("%04d", yy)))
+			}
+		} else {
+			ks = append(ks, keySurname+c)
 		}
-	} else {
-		ks = append(ks, keySurname+c)
 	}
 	if dob.Full() {
 		ks = append(ks, keyDOB+string(dob))
@@ -123,20 +121,25 @@ func prefixKey(compact, year string) string {
 	return keyPrefix + string(p[:min(3, len(p))]) + year
 }
 
-// namesKey pairs the compact surname with the first given name, in sorted
-// order, so a record is reached whatever its date of birth says and when
-// surname and given name were entered the wrong way round.
-func namesKey(surname, given string) string {
-	a := Compact(surname)
-	g := strings.Fields(Normalize(given))
-	if a == "" || len(g) == 0 {
-		return ""
+// namesKeys pair the compact surname with the first given name, in sorted
+// order and in each of their forms, so a record is reached whatever its
+// date of birth says and when surname and given name were entered the
+// wrong way round.
+func namesKeys(surname, given string) []string {
+	g := strings.Fields(given)
+	if Compact(surname) == "" || len(g) == 0 {
+		return nil
 	}
-	b := g[0]
-	if b < a {
-		a, b = b, a
+	var ks []string
+	for _, a := range Forms(surname) {
+		for _, b := range Forms(g[0]) {
+			if b < a {
+				a, b = b, a
+			}
+			ks = append(ks, keyNames+a+"|"+b)
+		}
 	}
-	return keyNames + a + "|" + b
+	return ks
 }
 
 // digitsKey is the document key with the number's characters sorted, so a
@@ -222,12 +225,20 @@ func (m *Matcher) biographic(p *fedmatch.Probe, r *fedmatch.Record) float64 {
 // 0 when the surname is too far off to be a candidate at all, unless
 // strong says other evidence vouches for it.
 func (m *Matcher) names(surname, given string, r *fedmatch.Record, strong bool) float64 {
-	ps := Compact(surname)
-	sn := JaroWinkler(ps, Compact(r.Surname))
-	for _, a := range aliasSurnames(r.Aliases) {
-		sn = max(sn, JaroWinkler(ps, a))
+	ps := Forms(surname)
+	sn := 0.0
+	for _, n := range append([]string{r.Surname}, r.Aliases...) {
+		rs := Forms(n)
+		if n != r.Surname { // an alias: its last word is the surname
+			rs = aliasSurnames([]string{n})
+		}
+		for _, a := range ps {
+			for _, b := range rs {
+				sn = max(sn, JaroWinkler(a, b))
+			}
+		}
 	}
-	if ps == "" || r.Surname == "" {
+	if Compact(surname) == "" || r.Surname == "" {
 		sn = 0.5 // unknown on one side: neutral
 	}
 	if sn < m.cfg.MinSurname && !strong {
