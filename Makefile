@@ -65,6 +65,8 @@ bench: build
 eval: build
 	@for d in 1 2 3; do echo "== FEBRL dataset$$d"; \
 		$(BIN)/fedmatch eval febrl --records ../shared/data/febrl/dataset$$d.csv --probes ../shared/data/febrl/dataset$$d.csv || exit 1; done
+	@echo "== cross-script names (Wikidata pairs)"
+	$(BIN)/fedmatch eval names ../shared/data/names/wd_*_20.tsv
 
 ## fuzz: run every fuzz target for FUZZTIME (seeds in testdata/fuzz)
 fuzz:

