@@ -13,6 +13,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -278,7 +279,8 @@ func (n *Node) review(q *wire.QueryClaims, now time.Time, r *fedmatch.Record, fi
 	if n.d.Reviews == nil {
 		return true, fedmatch.StatusNoHit, "", nil // cannot be confirmed here: not disclosed
 	}
-	id := base64.RawURLEncoding.EncodeToString(n.tag("review", string(q.Requester()), q.Ref, string(q.Purpose), q.Case)[:12])
+	// Hex, not base64: an id must never start with "-" and pass for a flag.
+	id := hex.EncodeToString(n.tag("review", string(q.Requester()), q.Ref, string(q.Purpose), q.Case)[:10])
 	state, err := n.d.Reviews.State(id)
 	if err != nil {
 		return true, "", "", err

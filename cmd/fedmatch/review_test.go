@@ -39,6 +39,8 @@ func TestFederation_StepTwoReview(t *testing.T) {
 	require_True(t, err == nil && strings.Contains(out, "CASE-1") && strings.Contains(out, "GB-DEMO-3"), "review list: %v\n%s", err, out)
 	id := regexp.MustCompile(`(?m)^(\S+)\s+pending`).FindStringSubmatch(out)
 	require_True(t, id != nil, "no pending review in:\n%s", out)
+	// Operators pass ids as arguments: one starting with "-" would be taken for a flag.
+	require_True(t, regexp.MustCompile(`^[0-9a-f]+$`).MatchString(id[1]), "review id %q is not hex", id[1])
 	_, err = runOut(t, "review", "approve", "--data", gbDir, id[1])
 	require_True(t, err != nil && strings.Contains(err.Error(), "--by"), "approve without --by: %v", err)
 	out, err = runOut(t, "review", "approve", "--data", gbDir, "--by", "HEO J. Smith", id[1])
