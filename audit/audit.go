@@ -51,13 +51,22 @@ var _ fedmatch.AuditLog = (*Log)(nil)
 // Open opens or creates the log at path, verifying the existing chain so
 // that new entries extend an intact one. Errors: Malformed (the chain is
 // broken), Internal.
-func Open(path string) (*Log, error) {
+func Open(path string) (*Log, error) { return OpenEach(path, nil) }
+
+// OpenEach is Open that also passes each existing entry to each, in order,
+// in the same pass that verifies the chain (a node seeds its quota counts
+// this way without reading its log twice).
+func OpenEach(path string, each func(*fedmatch.AuditEntry)) (*Log, error) {
 	const op = "audit.Open"
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
 	}
-	n, last, err := verify(f)
+	var visit func(*Line)
+	if each != nil {
+		visit = func(l *Line) { each(l.Entry) }
+	}
+	n, last, err := scan(f, visit)
 	if err != nil {
 		f.Close()
 		return nil, fedmatch.Wrap(op, fedmatch.Malformed, err)

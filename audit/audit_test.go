@@ -29,9 +29,13 @@ func MustLog(tb testing.TB, n int) string {
 
 func TestLog_Reopen(t *testing.T) {
 	path := MustLog(t, 3)
-	l, err := audit.Open(path)
+	var seen []time.Time
+	l, err := audit.OpenEach(path, func(e *fedmatch.AuditEntry) { seen = append(seen, e.Time) })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(seen) != 3 || !seen[0].Before(seen[2]) {
+		t.Fatalf("OpenEach passed %v, want the 3 entries in order", seen)
 	}
 	if err := l.Append(&fedmatch.AuditEntry{Event: "match", Outcome: "hit"}); err != nil {
 		t.Fatal(err)

@@ -46,13 +46,17 @@ func (u *Usage) roll(now time.Time) {
 // Seed counts today's requests from a node's audit entries, so a restart
 // does not reset a quota.
 func (u *Usage) Seed(now time.Time, entries []*fedmatch.AuditEntry) {
+	for _, e := range entries {
+		u.SeedOne(now, e)
+	}
+}
+
+// SeedOne counts one audit entry if it records a request made today.
+func (u *Usage) SeedOne(now time.Time, e *fedmatch.AuditEntry) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.roll(now)
-	for _, e := range entries {
-		if e.Time.UTC().Format(time.DateOnly) != u.day || !counted(e) {
-			continue
-		}
+	if e.Time.UTC().Format(time.DateOnly) == u.day && counted(e) {
 		u.n[usageKey{e.Requester, e.Purpose}]++
 	}
 }

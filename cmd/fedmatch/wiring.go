@@ -104,14 +104,12 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	al, err := audit.Open(filepath.Join(o.DataDir, auditFile))
+	// Quotas count today's requests; the audit log remembers them across
+	// restarts, read in the same pass that verifies its chain.
+	usage, now := node.NewUsage(), time.Now()
+	al, err := audit.OpenEach(filepath.Join(o.DataDir, auditFile), func(e *fedmatch.AuditEntry) { usage.SeedOne(now, e) })
 	if err != nil {
 		return nil, err
-	}
-	// Quotas count today's requests; the audit log remembers them across restarts.
-	usage := node.NewUsage()
-	if past, err := audit.Read(filepath.Join(o.DataDir, auditFile)); err == nil {
-		usage.Seed(time.Now(), past)
 	}
 	cfg := node.DefaultConfig()
 	cfg.Agency, cfg.Secret = o.Agency, secret
