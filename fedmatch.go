@@ -177,12 +177,15 @@ func (r *Record) HasFlag(flag string) bool { return slices.Contains(r.Flags, fla
 // Probe is what a requester asks about: biographic data, documents, or both.
 // It is carried in a signed query token and never stored by any party.
 type Probe struct {
-	Surname     string     `json:"surname,omitempty"`
-	GivenNames  string     `json:"given_names,omitempty"`
-	DateOfBirth Date       `json:"date_of_birth,omitempty"`
-	Sex         string     `json:"sex,omitempty"`
-	Nationality string     `json:"nationality,omitempty"`
-	Documents   []Document `json:"documents,omitempty"`
+	Surname     string `json:"surname,omitempty"`
+	GivenNames  string `json:"given_names,omitempty"`
+	DateOfBirth Date   `json:"date_of_birth,omitempty"`
+	Sex         string `json:"sex,omitempty"`
+	Nationality string `json:"nationality,omitempty"`
+	// PlaceOfBirth is compared with the record's, as typed (a town or a
+	// country).
+	PlaceOfBirth string     `json:"place_of_birth,omitempty"`
+	Documents    []Document `json:"documents,omitempty"`
 }
 
 // Probe kinds, as the policy sees them.
@@ -205,6 +208,18 @@ func (p *Probe) Kinds() []string {
 	return ks
 }
 
+// ProbeOf returns the probe an officer holding record r would send: its
+// names, date of birth, sex, first nationality, place of birth and
+// documents. Evaluations and model estimation compare records this way.
+func ProbeOf(r *Record) Probe {
+	p := Probe{Surname: r.Surname, GivenNames: r.GivenNames, DateOfBirth: r.DateOfBirth, Sex: r.Sex,
+		PlaceOfBirth: r.PlaceOfBirth, Documents: r.Documents}
+	if len(r.Nationalities) > 0 {
+		p.Nationality = r.Nationalities[0]
+	}
+	return p
+}
+
 // Validate checks the probe has something to match on and bounded fields.
 func (p *Probe) Validate() error {
 	if len(p.Kinds()) == 0 {
@@ -213,7 +228,7 @@ func (p *Probe) Validate() error {
 	if len(p.Documents) > 8 {
 		return fmt.Errorf("probe holds %d documents; at most 8", len(p.Documents))
 	}
-	for _, s := range []string{p.Surname, p.GivenNames, p.Sex, p.Nationality} {
+	for _, s := range []string{p.Surname, p.GivenNames, p.Sex, p.Nationality, p.PlaceOfBirth} {
 		if len(s) > 256 {
 			return fmt.Errorf("probe field longer than 256 bytes")
 		}
@@ -233,7 +248,7 @@ func (p *Probe) Validate() error {
 type Match struct {
 	Record *Record
 	Kind   string  // KindBiographic or KindDocument
-	Score  float64 // 0..1
+	Score  float64 // match probability, 0..1
 }
 
 // Status is a node's outcome for one query, as the broker reports it.

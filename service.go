@@ -9,28 +9,46 @@ import (
 // callers may not mutate what they get, and the store never hands out its
 // own copies for mutation.
 type Store interface {
-	// Candidates returns the records that share at least one blocking key
-	// with keys, belong to one of categories and are retained at now.
-	// Errors: Internal.
-	Candidates(keys []string, categories []Category, now time.Time) ([]*Record, error)
+	// Search scores, with q, the records that share at least one blocking
+	// key with q, belong to one of categories and are retained at now,
+	// scoring at most limit candidates. It returns the matches, best
+	// first, each with its own copy of the record, and how many
+	// candidates it scored. Errors: Internal.
+	Search(q Query, categories []Category, now time.Time, limit int) ([]Match, int, error)
 	// Get returns the record with id. Errors: NotFound.
 	Get(id string) (*Record, error)
 	// Len returns how many records the store holds.
 	Len() int
 }
 
-// Keyer derives blocking keys: a probe reaches a record only when they
-// share one. Record keys are computed once, when the record is stored.
-type Keyer interface {
-	RecordKeys(r *Record) []string
-	ProbeKeys(p *Probe) []string
+// Indexer prepares a record for a store, once, when it is stored.
+type Indexer interface {
+	Index(r *Record) Indexed
 }
 
-// Matcher scores candidates against a probe. It is a pure function of its
-// inputs. Score returns ok=false when the record does not match at all.
+// Indexed is a record prepared by an Indexer: the blocking keys a probe
+// must share with it to reach it, and comparison fields (opaque to the
+// store) that the matcher would otherwise recompute for every probe.
+type Indexed struct {
+	Keys   []string
+	Fields any
+}
+
+// Matcher matches probes against records. It is safe for concurrent use.
 type Matcher interface {
-	Keyer
-	Score(p *Probe, r *Record) (m Match, ok bool)
+	Indexer
+	// Prepare compiles a probe, once per query.
+	Prepare(p *Probe) Query
+}
+
+// Query is a probe prepared by a Matcher.
+type Query interface {
+	// Keys returns the probe's blocking keys.
+	Keys() []string
+	// Score compares the probe with record r, given the fields Index
+	// returned for it (nil: compute them now). ok is false when r does not
+	// match at all; the match holds r itself, not a copy.
+	Score(r *Record, fields any) (m Match, ok bool)
 }
 
 // RequestInfo is the verified request, as policy sees it.

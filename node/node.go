@@ -6,7 +6,6 @@
 package node
 
 import (
-	"cmp"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -300,22 +299,16 @@ func (n *Node) review(q *wire.QueryClaims, now time.Time, r *fedmatch.Record, fi
 
 // match scores the indexed candidates of the probe, best first.
 func (n *Node) match(q *wire.QueryClaims, dec *fedmatch.Decision, now time.Time) ([]fedmatch.Match, error) {
-	cands, err := n.d.Store.Candidates(n.d.Matcher.ProbeKeys(&q.Probe), dec.Categories, now)
+	found, _, err := n.d.Store.Search(n.d.Matcher.Prepare(&q.Probe), dec.Categories, now, n.cfg.MaxCandidates)
 	if err != nil {
 		return nil, err
 	}
-	if len(cands) > n.cfg.MaxCandidates {
-		cands = cands[:n.cfg.MaxCandidates]
-	}
-	var matches []fedmatch.Match
-	for _, r := range cands {
-		if m, ok := n.d.Matcher.Score(&q.Probe, r); ok && m.Score >= dec.MinScore {
+	matches := found[:0]
+	for _, m := range found {
+		if m.Score >= dec.MinScore {
 			matches = append(matches, m)
 		}
 	}
-	slices.SortFunc(matches, func(a, b fedmatch.Match) int {
-		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Record.ID, b.Record.ID))
-	})
 	return matches, nil
 }
 

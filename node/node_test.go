@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,17 +20,20 @@ import (
 	"github.com/fedmatch/fedmatch/wire"
 )
 
-// fakeStore returns its records as candidates, filtered as the contract says.
+// fakeStore scores all its records, filtered as the contract says.
 type fakeStore struct{ recs []*fedmatch.Record }
 
-func (s *fakeStore) Candidates(_ []string, cats []fedmatch.Category, now time.Time) ([]*fedmatch.Record, error) {
-	var out []*fedmatch.Record
+func (s *fakeStore) Search(q fedmatch.Query, cats []fedmatch.Category, now time.Time, _ int) ([]fedmatch.Match, int, error) {
+	var out []fedmatch.Match
 	for _, r := range s.recs {
 		if slices.Contains(cats, r.Category) && r.Retained(now) {
-			out = append(out, r.Clone())
+			if m, ok := q.Score(r.Clone(), nil); ok {
+				out = append(out, m)
+			}
 		}
 	}
-	return out, nil
+	slices.SortFunc(out, func(a, b fedmatch.Match) int { return cmp.Compare(b.Score, a.Score) })
+	return out, len(s.recs), nil
 }
 func (s *fakeStore) Get(id string) (*fedmatch.Record, error) {
 	for _, r := range s.recs {
@@ -100,7 +104,7 @@ func newFixture(t *testing.T) *fixture {
 	cfg := node.DefaultConfig()
 	cfg.Agency, cfg.Secret = testfed.US, []byte(strings.Repeat("k", 32))
 	n, err := node.New(cfg, node.Deps{Keys: fed.Trust, Signer: &wire.Signer{Agency: testfed.US, Key: fed.MustKey(t, testfed.US)},
-		Store: &fakeStore{recs: recs}, Matcher: match.New(match.DefaultConfig()), Policy: f.policy, Audit: f.audit})
+		Store: &fakeStore{recs: recs}, Matcher: match.New(match.DefaultConfig(), nil), Policy: f.policy, Audit: f.audit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +210,7 @@ func TestNode_MatchRefusals(t *testing.T) {
 		{"purpose outside agreement", func(q *wire.QueryRequest) { q.Purpose = fedmatch.CounterTerrorism }, nil, fedmatch.StatusRefused, "not_in_agreement", 0},
 		{"unknown agreement", func(q *wire.QueryRequest) { q.Basis = "secret-deal" }, nil, fedmatch.StatusRefused, "not_in_agreement", 0},
 		{"not addressed to this node", func(q *wire.QueryRequest) { q.Targets = []fedmatch.AgencyID{testfed.DE} }, nil, "", "", fedmatch.WrongAudience},
-		{"no hit", func(q *wire.QueryRequest) { q.Probe.Surname = "Lindqvist" }, nil, fedmatch.StatusNoHit, "", 0},
+		{"no hit", func(q *wire.QueryRequest) { q.Probe.Surname, q.Probe.GivenNames = "Lindqvist", "Erik" }, nil, fedmatch.StatusNoHit, "", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -394,7 +398,7 @@ func TestNode_LogsNoProbe(t *testing.T) {
 	cfg := node.DefaultConfig()
 	cfg.Agency, cfg.Secret = testfed.US, []byte(strings.Repeat("k", 32))
 	n, err := node.New(cfg, node.Deps{Keys: f.fed.Trust, Signer: &wire.Signer{Agency: testfed.US, Key: f.fed.MustKey(t, testfed.US)},
-		Store: &fakeStore{}, Matcher: match.New(match.DefaultConfig()), Policy: f.policy, Audit: f.audit,
+		Store: &fakeStore{}, Matcher: match.New(match.DefaultConfig(), nil), Policy: f.policy, Audit: f.audit,
 		Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -175,16 +175,13 @@ the requester, decided by OPA, matched, signed back and audited (fsynced).`)
 
 	// The same match in-process: candidates and scores from the same two
 	// stores, no tokens, policy, NATS or audit.
-	m := match.New(match.DefaultConfig())
+	m := match.New(match.DefaultConfig(), nil)
 	cats := fedmatch.Categories()
 	inproc := make([]time.Duration, len(probes))
 	for i := range probes {
 		t0 := time.Now()
 		for _, a := range []fedmatch.AgencyID{gb, de} {
-			cands, _ := stores[a].Candidates(m.ProbeKeys(&probes[i]), cats, now)
-			for _, r := range cands {
-				m.Score(&probes[i], r)
-			}
+			stores[a].Search(m.Prepare(&probes[i]), cats, now, 0)
 		}
 		inproc[i] = time.Since(t0)
 	}
@@ -229,7 +226,7 @@ func benchSteps(ctx context.Context, out interface{ Write([]byte) (int, error) }
 	}
 	in := &fedmatch.QueryInput{Request: fedmatch.RequestInfo{Requester: gb, Purpose: fedmatch.VisaApplication, Time: time.Now().Format(time.RFC3339)},
 		Agreement: *trust.Roster().Agreement("prum-border")}
-	m := match.New(match.DefaultConfig())
+	m := match.New(match.DefaultConfig(), nil)
 	rec := &fedmatch.Record{Surname: "Okafor", GivenNames: "Chidi Emeka", DateOfBirth: "1984-02-29"}
 	probe := &fedmatch.Probe{Surname: "Okafer", GivenNames: "Chidi", DateOfBirth: "1984-02-29"}
 	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{})
@@ -269,8 +266,9 @@ func benchSteps(ctx context.Context, out interface{ Write([]byte) (int, error) }
 			}
 		}},
 		{"match one candidate", func(b *testing.B) {
+			q, fields := m.Prepare(probe), m.Index(rec).Fields
 			for b.Loop() {
-				m.Score(probe, rec)
+				q.Score(rec, fields)
 			}
 		}},
 		{fmt.Sprintf("NATS round trip (%d B, loopback)", len(tok)), func(b *testing.B) {

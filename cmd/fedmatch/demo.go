@@ -261,7 +261,7 @@ Serving until interrupted (Ctrl-C). In another terminal, for example:
 
 // importRecords stores recs in a node data directory, as 'node import' does.
 func importRecords(dir string, recs []*fedmatch.Record) error {
-	st, err := store.Open(dir, match.New(match.DefaultConfig()), nil)
+	st, err := store.Open(dir, match.New(match.DefaultConfig(), nil), nil)
 	if err != nil {
 		return err
 	}

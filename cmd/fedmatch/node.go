@@ -117,7 +117,7 @@ disk (fsynced) before this command reports success.`)
 		defer f.Close()
 		in = f
 	}
-	st, err := store.Open(*data, match.New(match.DefaultConfig()), nil)
+	st, err := store.Open(*data, match.New(match.DefaultConfig(), nil), nil)
 	if err != nil {
 		return err
 	}

@@ -91,7 +91,14 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := match.New(match.DefaultConfig())
+	// The node scores with the model estimated from its own records
+	// (`fedmatch model estimate --data DIR`), else the default.
+	model, err := match.LoadModel(o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("match model", "source", model.Source)
+	m := match.New(match.DefaultConfig(), model)
 	st, err := store.Open(o.DataDir, m, log)
 	if err != nil {
 		return nil, err

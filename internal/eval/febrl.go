@@ -81,11 +81,6 @@ func nonEmpty(ss ...string) []string {
 	return out
 }
 
-// Probe is what an officer would send for a FEBRL row.
-func Probe(r *fedmatch.Record) fedmatch.Probe {
-	return fedmatch.Probe{Surname: r.Surname, GivenNames: r.GivenNames, DateOfBirth: r.DateOfBirth, Sex: r.Sex, Documents: r.Documents}
-}
-
 // Scored is one candidate pair the matcher scored.
 type Scored struct {
 	Score float64

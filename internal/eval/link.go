@@ -1,18 +1,21 @@
 package eval
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/node/match"
 	"github.com/fedmatch/fedmatch/node/store"
 )
 
 // Link queries store, which holds records, with every probe row through
 // the matcher, as a node does (candidates by index, then scores), and
 // scores the outcome against the rows' entities. Every candidate the
-// matcher accepts is a scored pair; a true pair the indexes never offered
-// counts against blocking recall.
+// matcher accepts is a scored pair (give it a floor of 0 to see them
+// all); a true pair the indexes never offered counts against blocking
+// recall.
 func Link(store fedmatch.Store, m fedmatch.Matcher, records, probes []Row) (*Result, error) {
 	byEntity := map[string][]string{}
 	entityOf := map[string]string{}
@@ -25,7 +28,7 @@ func Link(store fedmatch.Store, m fedmatch.Matcher, records, probes []Row) (*Res
 	now := time.Now()
 	start := time.Now()
 	for _, p := range probes {
-		probe := Probe(p.Record)
+		probe := fedmatch.ProbeOf(p.Record)
 		truth := map[string]bool{}
 		for _, id := range byEntity[p.Entity] {
 			if id != p.Record.ID { // a row never links to itself
@@ -33,20 +36,19 @@ func Link(store fedmatch.Store, m fedmatch.Matcher, records, probes []Row) (*Res
 			}
 		}
 		res.TruePairs += len(truth)
-		cands, err := store.Candidates(m.ProbeKeys(&probe), cats, now)
+		found, _, err := store.Search(m.Prepare(&probe), cats, now, 0)
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range cands {
-			if c.ID == p.Record.ID {
+		for _, f := range found {
+			id := f.Record.ID
+			if id == p.Record.ID {
 				continue
 			}
-			if truth[c.ID] {
+			if truth[id] {
 				res.Blocked++
 			}
-			if s, ok := m.Score(&probe, c); ok {
-				res.Pairs = append(res.Pairs, Scored{Score: s.Score, True: entityOf[c.ID] == p.Entity})
-			}
+			res.Pairs = append(res.Pairs, Scored{Score: f.Score, True: entityOf[id] == p.Entity})
 		}
 	}
 	res.Elapsed = time.Since(start)
@@ -81,4 +83,24 @@ func LinkInStore(dir string, m fedmatch.Matcher, records, probes []Row) (*Result
 		return nil, err
 	}
 	return Link(st, m, records, probes)
+}
+
+// EstimateModel estimates the matcher's model by EM from the records and
+// probes together, their labels unused, as a node estimates from its own
+// records.
+func EstimateModel(records, probes []Row) (*match.Model, error) {
+	recs := make([]*fedmatch.Record, 0, len(records)+len(probes))
+	seen := map[*fedmatch.Record]bool{}
+	for _, rows := range [][]Row{records, probes} {
+		for _, r := range rows {
+			if !seen[r.Record] { // the same file may be records and probes
+				seen[r.Record] = true
+				recs = append(recs, r.Record)
+			}
+		}
+	}
+	m := match.New(match.DefaultConfig(), nil)
+	model, _, err := match.Estimate(m.CandidatePairs(recs, store.MaxBucket),
+		match.NewSample(recs, min(1_000_000, 50*len(recs)), 2026, nil), fmt.Sprintf("%d FEBRL records, labels unused", len(recs)))
+	return model, err
 }

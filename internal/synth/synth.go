@@ -47,6 +47,33 @@ type Person struct {
 	Passport    fedmatch.Document
 }
 
+// places are places of birth, one drawn per person from the passport
+// number (not the generator, so adding them changed no earlier draw).
+var places = []string{"London", "Manchester", "New York", "Chicago", "Berlin", "München", "Paris", "Lyon", "Roma",
+	"Madrid", "Warszawa", "Bucureşti", "İstanbul", "Lagos", "Accra", "Nairobi", "Mumbai", "Karachi", "Dhaka",
+	"Beijing", "Hà Nội", "Seoul", "São Paulo", "Ciudad de México", "Bogotá", "Damascus", "Baghdad", "Kabul", "Asmara",
+	"Kyiv", "Moskva", "Tirana", "Cairo", "Casablanca"}
+
+// PlaceOfBirth returns p's place of birth.
+func (p *Person) PlaceOfBirth() string {
+	h := 0
+	for _, c := range p.Passport.Number {
+		h = h*31 + int(c)
+	}
+	return places[(h%len(places)+len(places))%len(places)]
+}
+
+// exonyms are places as another country's agency may write them.
+var exonyms = map[string]string{"München": "Munich", "Roma": "Rome", "Warszawa": "Warsaw", "Bucureşti": "Bucharest",
+	"İstanbul": "Istanbul", "Hà Nội": "Hanoi", "Ciudad de México": "Mexico City", "Moskva": "Moscow", "Kyiv": "Kiev",
+	"São Paulo": "Sao Paulo", "Beijing": "Peking", "Bogotá": "Bogota"}
+
+// native are surnames as they are written in their own script, for
+// records and probes that another agency keeps in that script.
+var native = map[string]string{
+	"Ivanov": "Иванов", "Smirnov": "Смирнов", "Kuznetsov": "Кузнецов", "Papadopoulos": "Παπαδόπουλος",
+}
+
 // Probe returns the biographic probe an officer would type for p.
 func (p *Person) Probe() fedmatch.Probe {
 	return fedmatch.Probe{Surname: p.Surname, GivenNames: p.GivenNames, DateOfBirth: p.DateOfBirth, Sex: p.Sex, Nationality: p.Nationality}
@@ -91,7 +118,7 @@ func (g *Gen) Record(id string, p Person, now int) *fedmatch.Record {
 		ID: id, Category: cat, CollectedAt: fedmatch.Date(collected),
 		RetentionUntil: fedmatch.Date(fmt.Sprintf("%04d%s", year+6, collected[4:])),
 		Surname:        p.Surname, GivenNames: p.GivenNames, DateOfBirth: p.DateOfBirth, Sex: p.Sex,
-		Nationalities: []string{p.Nationality}, Documents: []fedmatch.Document{p.Passport},
+		Nationalities: []string{p.Nationality}, Documents: []fedmatch.Document{p.Passport}, PlaceOfBirth: p.PlaceOfBirth(),
 	}
 	if cat == fedmatch.ArrestBiometrics {
 		r.Flags = append(r.Flags, fedmatch.FlagNationalSecurity)
@@ -133,6 +160,109 @@ func (g *Gen) Misspell(s string) string {
 		rs = append(rs[:i+1], rs[i:]...)
 	}
 	return string(rs)
+}
+
+// Variant returns the probe another agency would send for p: what it
+// holds, with the errors real records carry, each with its own odds:
+// typing errors in either name, a name transliterated or written in its
+// own script, given names reordered, shortened to an initial or missing a
+// middle name, surname and given name swapped, a date of birth with day
+// and month swapped, a year off by one, a mistyped digit, or only partly
+// known, a missing sex or nationality, and a passport renewed, mistyped
+// or not held. Most variants carry one or two errors; some none.
+func (g *Gen) Variant(p Person) fedmatch.Probe {
+	pr := p.Probe()
+	pr.PlaceOfBirth = p.PlaceOfBirth()
+	pr.Documents = []fedmatch.Document{p.Passport}
+	odds := func(n int) bool { return g.r.IntN(n) == 0 }
+	if odds(6) {
+		pr.Surname = g.Misspell(pr.Surname)
+	}
+	if odds(8) {
+		pr.GivenNames = g.Misspell(pr.GivenNames)
+	}
+	if n, ok := native[p.Surname]; ok && odds(3) {
+		pr.Surname = n
+	}
+	if odds(10) { // an accented name typed without its accents, or the ICAO way
+		pr.Surname = strings.NewReplacer("ü", "ue", "ä", "ae", "ö", "oe", "ø", "oe", "Ø", "Oe").Replace(pr.Surname)
+	}
+	if gs := strings.Fields(pr.GivenNames); len(gs) > 1 {
+		switch {
+		case odds(6):
+			pr.GivenNames = gs[1] + " " + gs[0]
+		case odds(6):
+			pr.GivenNames = gs[0]
+		case odds(6):
+			pr.GivenNames = gs[0] + " " + gs[1][:1]
+		}
+	}
+	if odds(25) {
+		pr.Surname, pr.GivenNames = strings.Fields(pr.GivenNames)[0], pr.Surname
+	}
+	d := pr.DateOfBirth
+	switch {
+	case odds(15):
+		if d.Day() <= "12" {
+			pr.DateOfBirth = fedmatch.Date(d.Year() + "-" + d.Day() + "-" + d.Month())
+		}
+	case odds(15):
+		y := 0
+		fmt.Sscan(d.Year(), &y)
+		pr.DateOfBirth = fedmatch.Date(fmt.Sprintf("%04d%s", y+1-2*g.r.IntN(2), string(d)[4:]))
+	case odds(15):
+		b := []byte(d)
+		i := []int{2, 3, 8, 9}[g.r.IntN(4)]
+		b[i] = byte('0' + (int(b[i]-'0')+1+g.r.IntN(8))%10)
+		if nd := fedmatch.Date(b); nd.Validate() == nil {
+			pr.DateOfBirth = nd
+		}
+	case odds(15):
+		pr.DateOfBirth = fedmatch.Date(d.Year())
+	case odds(30):
+		pr.DateOfBirth = ""
+	case odds(100): // wrong altogether
+		pr.DateOfBirth = fedmatch.Date(fmt.Sprintf("%04d-%02d-%02d", 1950+g.r.IntN(55), 1+g.r.IntN(12), 1+g.r.IntN(28)))
+	}
+	switch {
+	case odds(5):
+		pr.Sex = ""
+	case odds(100):
+		pr.Sex = map[string]string{"M": "F", "F": "M"}[pr.Sex]
+	}
+	switch {
+	case odds(5):
+		pr.Nationality = ""
+	case odds(40): // a second nationality
+		pr.Nationality = states[g.r.IntN(len(states))]
+	}
+	switch {
+	case odds(3):
+		pr.PlaceOfBirth = ""
+	case odds(10):
+		if ex, ok := exonyms[pr.PlaceOfBirth]; ok {
+			pr.PlaceOfBirth = ex
+		}
+	case odds(50): // a town, not the city
+		pr.PlaceOfBirth = places[g.r.IntN(len(places))]
+	}
+	switch {
+	case odds(3):
+		pr.Documents = nil
+	case odds(8): // renewed: a new number
+		pr.Documents[0].Number = fmt.Sprintf("%s%07d", string(rune('A'+g.r.IntN(26))), g.r.IntN(10_000_000))
+	case odds(15):
+		b := []byte(pr.Documents[0].Number)
+		i := 1 + g.r.IntN(len(b)-2)
+		b[i], b[i+1] = b[i+1], b[i]
+		pr.Documents[0].Number = string(b)
+	case odds(15): // misread
+		b := []byte(pr.Documents[0].Number)
+		i := 1 + g.r.IntN(len(b)-1)
+		b[i] = byte('0' + (int(b[i]-'0')+1+g.r.IntN(8))%10)
+		pr.Documents[0].Number = string(b)
+	}
+	return pr
 }
 
 // Federation draws records for several agencies from one pool of people,

@@ -38,7 +38,7 @@ func TestICAO(t *testing.T) {
 // TestMatcher_ICAOForms: a probe typed from an MRZ (MUELLER) meets a record
 // written with the umlaut (Müller), and the reverse, by index and by score.
 func TestMatcher_ICAOForms(t *testing.T) {
-	m := match.New(match.DefaultConfig())
+	m := match.New(match.DefaultConfig(), nil)
 	for _, tc := range []struct{ rec, probe string }{{"Müller", "MUELLER"}, {"MUELLER", "Müller"}, {"Иванов", "IVANOV"}} {
 		r := &fedmatch.Record{Surname: tc.rec, GivenNames: "Anna", DateOfBirth: "1979-05-17"}
 		p := &fedmatch.Probe{Surname: tc.probe, GivenNames: "Anna", DateOfBirth: "1979-05-17"}

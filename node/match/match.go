@@ -2,46 +2,128 @@ package match
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
 	"github.com/fedmatch/fedmatch"
 )
 
-// Config weighs the biographic comparisons. A field one side lacks counts
-// as neutral evidence (0.5), so a match on few fields scores lower than a
-// match on many.
+// Config configures a matcher.
 type Config struct {
-	SurnameWeight  float64
-	GivenWeight    float64
-	DOBWeight      float64
-	DocumentWeight float64 // documents of the same state, not the same number
-	// MinSurname is the surname similarity below which a record is not a
-	// candidate at all, however well the rest agrees.
-	MinSurname float64
-	// SexMismatch multiplies the score when both sides state a sex and
-	// they differ.
-	SexMismatch float64
-	// Floor is the lowest score reported; policy raises it per purpose.
+	// Floor is the lowest match probability reported; policy raises it
+	// per purpose. 0 reports every candidate, for evaluations.
 	Floor float64
 }
 
-// DefaultConfig returns the weights used unless a node is configured
-// otherwise.
-func DefaultConfig() Config {
-	return Config{SurnameWeight: 0.45, GivenWeight: 0.30, DOBWeight: 0.25, DocumentWeight: 0.25, MinSurname: 0.80, SexMismatch: 0.85, Floor: 0.50}
-}
+// DefaultConfig returns the configuration used unless a node is
+// configured otherwise.
+func DefaultConfig() Config { return Config{Floor: 0.5} }
 
-// Matcher matches biographic data and documents. It is a pure function of
-// probe and record and safe for concurrent use.
+// Matcher matches biographic data and documents with a Fellegi–Sunter
+// model. It is safe for concurrent use.
 type Matcher struct {
-	cfg Config
+	cfg   Config
+	model *Model
+	floor float64 // cfg.Floor as a weight
 }
 
 var _ fedmatch.Matcher = (*Matcher)(nil)
 
-// New returns a matcher with cfg.
-func New(cfg Config) *Matcher { return &Matcher{cfg: cfg} }
+// New returns a matcher scoring with model (DefaultModel when nil).
+func New(cfg Config, model *Model) *Matcher {
+	if model == nil {
+		model = DefaultModel()
+	}
+	floor := math.Inf(-1)
+	if cfg.Floor > 0 {
+		floor = WeightOf(min(cfg.Floor, 1-minProb))
+	}
+	return &Matcher{cfg: cfg, model: model, floor: floor}
+}
+
+// Model returns the matcher's model.
+func (m *Matcher) Model() *Model { return m.model }
+
+// Index prepares a record for the store: its blocking keys and its
+// comparison fields, normalised once.
+func (m *Matcher) Index(r *fedmatch.Record) fedmatch.Indexed {
+	return fedmatch.Indexed{Keys: m.RecordKeys(r), Fields: recordFields(r)}
+}
+
+// Prepare compiles a probe for one query.
+func (m *Matcher) Prepare(p *fedmatch.Probe) fedmatch.Query {
+	return &query{m: m, f: probeFields(p), swapped: swappedNames(p), keys: m.ProbeKeys(p)}
+}
+
+// Score compares p with r once: Prepare and Index, for a node, do the
+// work of each side only once.
+func (m *Matcher) Score(p *fedmatch.Probe, r *fedmatch.Record) (fedmatch.Match, bool) {
+	return m.Prepare(p).Score(r, nil)
+}
+
+// query is a prepared probe.
+type query struct {
+	m          *Matcher
+	f, swapped *fields
+	keys       []string
+}
+
+func (q *query) Keys() []string { return q.keys }
+
+// Score compares the query with record r, whose fields are what Index
+// returned for it (or nil, to compute them now).
+func (q *query) Score(r *fedmatch.Record, x any) (fedmatch.Match, bool) {
+	rf, _ := x.(*fields)
+	if rf == nil {
+		rf = recordFields(r)
+	}
+	v, w, ok := q.weigh(rf)
+	if !ok {
+		return fedmatch.Match{}, false
+	}
+	kind := fedmatch.KindBiographic
+	if v[CmpDocument] == 0 {
+		kind = fedmatch.KindDocument
+	}
+	return fedmatch.Match{Record: r, Kind: kind, Score: Probability(w)}, true
+}
+
+// weigh computes the levels and weight of the query against rf, the
+// cheap comparisons first: when even the best name levels could not lift
+// the weight to the floor, the names are not compared at all.
+func (q *query) weigh(rf *fields) (Vector, float64, bool) {
+	model := q.m.model
+	var v Vector
+	compareOthers(q.f, rf, &v)
+	v[CmpSurname], v[CmpGiven] = Missing, Missing
+	w := model.Weight(v)
+	if w+model.best[CmpSurname]+model.best[CmpGiven] < q.m.floor {
+		return v, w, false
+	}
+	names := func(f *fields) (int8, int8, float64) {
+		s, g := surnameLevel(f.surnames, rf.surnames), givenLevel(f.given, rf.given)
+		nw := 0.0
+		if s != Missing {
+			nw += model.weights[CmpSurname][s]
+		}
+		if g != Missing {
+			nw += model.weights[CmpGiven][g]
+		}
+		return s, g, nw
+	}
+	s, g, nw := names(q.f)
+	// Surname and given name entered the wrong way round: the better of
+	// the two readings counts.
+	if q.swapped != nil && s >= 2 {
+		if s2, g2, nw2 := names(q.swapped); nw2 > nw {
+			s, g, nw = s2, g2, nw2
+		}
+	}
+	v[CmpSurname], v[CmpGiven] = s, g
+	w += nw
+	return v, w, w >= q.m.floor
+}
 
 // Blocking key prefixes: a probe reaches a record only through a key they
 // share, so every way a record can match must produce a key on both sides.
@@ -55,6 +137,7 @@ const (
 	keyDOB     = "dob:" // full date of birth
 	keyPrefix  = "sy:"  // first three letters of surname + birth year
 	keyNames   = "nm:"  // surname and first given name, in either order: survives a wrong date and swapped names
+	keyInitial = "si:"  // first four letters of surname + first given initial: survives a wrong date and a misspelt name
 )
 
 // RecordKeys returns the blocking keys of a record.
@@ -72,6 +155,9 @@ func (m *Matcher) RecordKeys(r *fedmatch.Record) []string {
 			ks = append(ks, keySurname+c)
 			if y := r.DateOfBirth.Year(); y != "" {
 				ks = append(ks, prefixKey(c, y))
+			}
+			if k := initialKey(c, r.GivenNames); k != "" {
+				ks = append(ks, k)
 			}
 		}
 	}
@@ -92,11 +178,21 @@ func (m *Matcher) ProbeKeys(p *fedmatch.Probe) []string {
 		ks = append(ks, docKey(d), digitsKey(d))
 	}
 	ks = append(ks, namesKeys(p.Surname, p.GivenNames)...)
-	if Compact(p.Surname) == "" {
-		return ks
-	}
 	dob := p.DateOfBirth
+	if dob.Full() {
+		ks = append(ks, keyDOB+string(dob))
+		if swapped := fedmatch.Date(dob.Year() + "-" + dob.Day() + "-" + dob.Month()); swapped.Validate() == nil {
+			ks = append(ks, keyDOB+string(swapped))
+		}
+	}
+	if Compact(p.Surname) == "" {
+		slices.Sort(ks)
+		return slices.Compact(ks)
+	}
 	for _, c := range Forms(p.Surname) {
+		if k := initialKey(c, p.GivenNames); k != "" {
+			ks = append(ks, k)
+		}
 		if y := dob.Year(); y != "" {
 			n := int(y[0]-'0')*1000 + int(y[1]-'0')*100 + int(y[2]-'0')*10 + int(y[3]-'0')
 			for _, yy := range []int{n - 1, n, n + 1} {
@@ -106,14 +202,19 @@ func (m *Matcher) ProbeKeys(p *fedmatch.Probe) []string {
 			ks = append(ks, keySurname+c)
 		}
 	}
-	if dob.Full() {
-		ks = append(ks, keyDOB+string(dob))
-		if swapped := fedmatch.Date(dob.Year() + "-" + dob.Day() + "-" + dob.Month()); swapped.Validate() == nil {
-			ks = append(ks, keyDOB+string(swapped))
-		}
-	}
 	slices.Sort(ks)
 	return slices.Compact(ks)
+}
+
+// initialKey is the first four letters of a compact surname and the
+// initial of the first given name; "" without a given name.
+func initialKey(compact, given string) string {
+	g := Normalize(given)
+	if g == "" || compact == "" {
+		return ""
+	}
+	p := []rune(compact)
+	return keyInitial + string(p[:min(4, len(p))]) + "|" + g[:1]
 }
 
 func prefixKey(compact, year string) string {
@@ -163,175 +264,4 @@ func aliasSurnames(aliases []string) []string {
 		}
 	}
 	return out
-}
-
-// Score compares probe p with record r. A document match (same number and
-// issuing state) scores 1; otherwise names and date of birth are compared
-// after normalisation and weighed.
-func (m *Matcher) Score(p *fedmatch.Probe, r *fedmatch.Record) (fedmatch.Match, bool) {
-	for _, pd := range p.Documents {
-		for _, rd := range r.Documents {
-			if docKey(pd) == docKey(rd) {
-				return fedmatch.Match{Record: r, Kind: fedmatch.KindDocument, Score: 1}, true
-			}
-		}
-	}
-	s := m.biographic(p, r)
-	if s < m.cfg.Floor {
-		return fedmatch.Match{}, false
-	}
-	return fedmatch.Match{Record: r, Kind: fedmatch.KindBiographic, Score: s}, true
-}
-
-func (m *Matcher) biographic(p *fedmatch.Probe, r *fedmatch.Record) float64 {
-	dob := 0.5 // a field one side lacks is neutral evidence, not left out
-	if p.DateOfBirth != "" && r.DateOfBirth != "" {
-		dob = DateSimilarity(p.DateOfBirth, r.DateOfBirth)
-	}
-	doc, docOK := documentSimilarity(p.Documents, r.Documents)
-	// Other strong evidence (a document number that agrees up to a
-	// transposition, or the exact date of birth) keeps a candidate whose
-	// surname is missing or misspelt beyond the surname gate.
-	strong := (docOK && doc >= 0.8) || dob == 1
-	straight := m.names(p.Surname, p.GivenNames, r, strong)
-	// Surname and given name entered the wrong way round: the same names,
-	// at a small discount.
-	swapped := 0.0
-	if p.GivenNames != "" {
-		if f := strings.Fields(p.GivenNames); len(f) > 0 {
-			swapped = 0.95 * m.names(f[0], p.Surname, r, strong)
-		}
-	}
-	total := max(straight, swapped)
-	if total == 0 {
-		return 0
-	}
-	// A surname alone must not score like a full match: the date of birth
-	// counts whether known or not.
-	weight := m.cfg.SurnameWeight + m.cfg.GivenWeight + m.cfg.DOBWeight
-	total += dob * m.cfg.DOBWeight
-	if docOK {
-		total += doc * m.cfg.DocumentWeight
-		weight += m.cfg.DocumentWeight
-	}
-	s := total / weight
-	if p.Sex != "" && r.Sex != "" && !strings.EqualFold(p.Sex, r.Sex) {
-		s *= m.cfg.SexMismatch
-	}
-	return s
-}
-
-// names weighs surname and given names of the probe against the record;
-// 0 when the surname is too far off to be a candidate at all, unless
-// strong says other evidence vouches for it.
-func (m *Matcher) names(surname, given string, r *fedmatch.Record, strong bool) float64 {
-	ps := Forms(surname)
-	sn := 0.0
-	for _, n := range append([]string{r.Surname}, r.Aliases...) {
-		rs := Forms(n)
-		if n != r.Surname { // an alias: its last word is the surname
-			rs = aliasSurnames([]string{n})
-		}
-		for _, a := range ps {
-			for _, b := range rs {
-				sn = max(sn, JaroWinkler(a, b))
-			}
-		}
-	}
-	if Compact(surname) == "" || r.Surname == "" {
-		sn = 0.5 // unknown on one side: neutral
-	}
-	if sn < m.cfg.MinSurname && !strong {
-		return 0
-	}
-	g := 0.5
-	if given != "" && r.GivenNames != "" {
-		g = TokenSetSimilarity(given, r.GivenNames)
-	}
-	return sn*m.cfg.SurnameWeight + g*m.cfg.GivenWeight
-}
-
-// documentSimilarity compares documents of the same issuing state: 1 for
-// the same number, 0.8 for the same characters transposed, 0 otherwise;
-// ok is false when no pair of documents is comparable.
-func documentSimilarity(ps, rs []fedmatch.Document) (float64, bool) {
-	best, ok := 0.0, false
-	for _, p := range ps {
-		for _, r := range rs {
-			if !strings.EqualFold(strings.TrimSpace(p.IssuingState), strings.TrimSpace(r.IssuingState)) {
-				continue
-			}
-			ok = true
-			switch {
-			case docKey(p) == docKey(r):
-				best = max(best, 1)
-			case digitsKey(p) == digitsKey(r):
-				best = max(best, 0.8)
-			}
-		}
-	}
-	return best, ok
-}
-
-// TokenSetSimilarity compares two name lists order-free: each token of the
-// shorter list is paired with its most similar token in the other, an
-// initial matching any token that starts with it.
-func TokenSetSimilarity(a, b string) float64 {
-	ta, tb := strings.Fields(Normalize(a)), strings.Fields(Normalize(b))
-	if len(ta) == 0 || len(tb) == 0 {
-		return 0
-	}
-	if len(ta) > len(tb) {
-		ta, tb = tb, ta
-	}
-	sum := 0.0
-	for _, x := range ta {
-		best := 0.0
-		for _, y := range tb {
-			s := JaroWinkler(x, y)
-			if (len(x) == 1 || len(y) == 1) && x[0] == y[0] {
-				s = max(s, 0.9)
-			}
-			best = max(best, s)
-		}
-		sum += best
-	}
-	return sum / float64(len(ta))
-}
-
-// DateSimilarity compares dates that may be partial: 1 when they agree on
-// all they both state, 0.8 for swapped day and month, 0.6 for a year off
-// by one with the rest equal, 0 otherwise.
-func DateSimilarity(a, b fedmatch.Date) float64 {
-	if a == b {
-		return 1
-	}
-	type part struct{ x, y string }
-	parts := []part{{a.Year(), b.Year()}, {a.Month(), b.Month()}, {a.Day(), b.Day()}}
-	agree := true
-	for _, p := range parts {
-		if p.x != "" && p.y != "" && p.x != p.y {
-			agree = false
-		}
-	}
-	if agree {
-		return 0.9 // compatible partial dates: one is less precise
-	}
-	if a.Full() && b.Full() {
-		if a.Year() == b.Year() && a.Month() == b.Day() && a.Day() == b.Month() {
-			return 0.8
-		}
-		if a.Month() == b.Month() && a.Day() == b.Day() && yearsApart(a.Year(), b.Year()) == 1 {
-			return 0.6
-		}
-	}
-	return 0
-}
-
-func yearsApart(a, b string) int {
-	d := 0
-	for i := range 4 {
-		d = d*10 + int(a[i]) - int(b[i])
-	}
-	return max(d, -d)
 }

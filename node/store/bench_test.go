@@ -14,7 +14,7 @@ func BenchmarkStore_Add(b *testing.B) {
 	recs, _ := synth.Federation(1, []fedmatch.AgencyID{"gb-home-office"}, 20_000, 2026)
 	b.ReportAllocs()
 	for b.Loop() {
-		s, err := store.Open(b.TempDir(), match.New(match.DefaultConfig()), nil)
+		s, err := store.Open(b.TempDir(), match.New(match.DefaultConfig(), nil), nil)
 		if err != nil {
 			b.Fatal(err)
 		}

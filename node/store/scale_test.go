@@ -20,7 +20,7 @@ func BenchmarkQuery_Scale(b *testing.B) {
 	for _, n := range []int{10_000, 100_000, 1_000_000} {
 		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
 			recs, pool := synth.Federation(3, []fedmatch.AgencyID{"gb-home-office"}, n, 2026)
-			m := match.New(match.DefaultConfig())
+			m := match.New(match.DefaultConfig(), nil)
 			runtime.GC()
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
@@ -52,11 +52,8 @@ func BenchmarkQuery_Scale(b *testing.B) {
 			for b.Loop() {
 				p := &probes[i%len(probes)]
 				i++
-				cs, _ := st.Candidates(m.ProbeKeys(p), cats, now)
-				cands += len(cs)
-				for _, r := range cs {
-					m.Score(p, r)
-				}
+				_, n, _ := st.Search(m.Prepare(p), cats, now, 0)
+				cands += n
 			}
 			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n), "heap-B/record")
 			b.ReportMetric(float64(cands)/float64(i), "candidates/probe")

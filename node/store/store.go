@@ -11,6 +11,7 @@ package store
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,12 +40,14 @@ const MaxLineBytes = 1 << 20
 
 const table = "records"
 
-// entry is what memdb holds: the record and its blocking keys. Entries are
-// never modified once inserted; readers get clones of the record.
+// entry is what memdb holds: the record, its blocking keys and the
+// matcher's comparison fields. Entries are never modified once inserted;
+// readers get clones of the record.
 type entry struct {
-	ID   string
-	Keys []string
-	Rec  *fedmatch.Record
+	ID     string
+	Keys   []string
+	Rec    *fedmatch.Record
+	Fields any
 }
 
 func schema() *memdb.DBSchema {
@@ -59,7 +62,7 @@ func schema() *memdb.DBSchema {
 // Store is a node's record store.
 type Store struct {
 	dir   string
-	keyer fedmatch.Keyer
+	index fedmatch.Indexer
 	log   *slog.Logger
 	db    *memdb.MemDB
 	n     atomic.Int64
@@ -69,9 +72,9 @@ type Store struct {
 var _ fedmatch.Store = (*Store)(nil)
 
 // Open loads the records in dir (creating it if needed), indexing each
-// with keyer's blocking keys. Errors: Internal, Malformed (a segment on
+// with index. Errors: Internal, Malformed (a segment on
 // disk does not parse: the data directory was edited by hand).
-func Open(dir string, keyer fedmatch.Keyer, log *slog.Logger) (*Store, error) {
+func Open(dir string, index fedmatch.Indexer, log *slog.Logger) (*Store, error) {
 	const op = "store.Open"
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -88,7 +91,7 @@ func Open(dir string, keyer fedmatch.Keyer, log *slog.Logger) (*Store, error) {
 	// empty store, in batches of 1,000). A snapshot is a complete database
 	// that skips that tracking, and the store uses no watch channels, so
 	// an import can be one transaction: readers see all of it or none.
-	s := &Store{dir: filepath.Join(dir, SegmentDir), keyer: keyer, log: log, db: db.Snapshot()}
+	s := &Store{dir: filepath.Join(dir, SegmentDir), index: index, log: log, db: db.Snapshot()}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
 	}
@@ -118,12 +121,12 @@ func Open(dir string, keyer fedmatch.Keyer, log *slog.Logger) (*Store, error) {
 // NewMemory returns a store that indexes records but writes nothing: for
 // benchmarks and evaluations of the matcher, never for a node, whose
 // records must survive a restart.
-func NewMemory(keyer fedmatch.Keyer) (*Store, error) {
+func NewMemory(index fedmatch.Indexer) (*Store, error) {
 	db, err := memdb.NewMemDB(schema())
 	if err != nil {
 		return nil, fedmatch.E("store.NewMemory", fedmatch.Internal, "%w", err)
 	}
-	return &Store{keyer: keyer, log: slog.New(slog.DiscardHandler), db: db.Snapshot()}, nil
+	return &Store{index: index, log: slog.New(slog.DiscardHandler), db: db.Snapshot()}, nil
 }
 
 // segments lists segment files in order.
@@ -261,7 +264,8 @@ func (s *Store) insert(recs []*fedmatch.Record) error {
 	txn := s.db.Txn(true)
 	for _, r := range recs {
 		c := r.Clone()
-		if err := txn.Insert(table, &entry{ID: c.ID, Keys: s.keyer.RecordKeys(c), Rec: c}); err != nil {
+		ix := s.index.Index(c)
+		if err := txn.Insert(table, &entry{ID: c.ID, Keys: ix.Keys, Rec: c, Fields: ix.Fields}); err != nil {
 			txn.Abort()
 			return err
 		}
@@ -278,17 +282,18 @@ func (s *Store) insert(recs []*fedmatch.Record) error {
 // candidates, and rare ones lose nothing.
 const MaxBucket = 256
 
-// Candidates returns clones of the retained records in categories that
-// share a blocking key with keys, skipping keys too common to be useful
-// (see MaxBucket) when other keys find candidates.
-func (s *Store) Candidates(keys []string, categories []fedmatch.Category, now time.Time) ([]*fedmatch.Record, error) {
-	const op = "store.Candidates"
+// Search scores the retained records in categories that share a blocking
+// key with q, skipping keys too common to be useful (see MaxBucket) when
+// other keys find candidates, and scoring at most limit candidates (0: no
+// limit). Only matches are copied out.
+func (s *Store) Search(q fedmatch.Query, categories []fedmatch.Category, now time.Time, limit int) ([]fedmatch.Match, int, error) {
+	const op = "store.Search"
 	txn := s.db.Txn(false)
 	var selective, common [][]*entry
-	for _, k := range keys {
+	for _, k := range q.Keys() {
 		it, err := txn.Get(table, "key", k)
 		if err != nil {
-			return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+			return nil, 0, fedmatch.E(op, fedmatch.Internal, "%w", err)
 		}
 		var bucket []*entry
 		for obj := it.Next(); obj != nil; obj = it.Next() {
@@ -303,20 +308,32 @@ func (s *Store) Candidates(keys []string, categories []fedmatch.Category, now ti
 	if len(selective) == 0 {
 		selective = common // nothing narrower: the common keys are all there is
 	}
-	seen := map[string]bool{}
-	var out []*fedmatch.Record
+	seen := map[*entry]bool{}
+	var out []fedmatch.Match
+	scored := 0
 	for _, bucket := range selective {
 		for _, e := range bucket {
-			if seen[e.ID] {
+			if seen[e] {
 				continue
 			}
-			seen[e.ID] = true
-			if slices.Contains(categories, e.Rec.Category) && e.Rec.Retained(now) {
-				out = append(out, e.Rec.Clone())
+			seen[e] = true
+			if !slices.Contains(categories, e.Rec.Category) || !e.Rec.Retained(now) {
+				continue
+			}
+			if limit > 0 && scored >= limit {
+				break
+			}
+			scored++
+			if m, ok := q.Score(e.Rec, e.Fields); ok {
+				m.Record = e.Rec.Clone()
+				out = append(out, m)
 			}
 		}
 	}
-	return out, nil
+	slices.SortFunc(out, func(a, b fedmatch.Match) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Record.ID, b.Record.ID))
+	})
+	return out, scored, nil
 }
 
 // Get returns a clone of the record with id. Errors: NotFound.
@@ -329,6 +346,20 @@ func (s *Store) Get(id string) (*fedmatch.Record, error) {
 		return nil, fedmatch.E("store.Get", fedmatch.NotFound, "no record %q", id)
 	}
 	return obj.(*entry).Rec.Clone(), nil
+}
+
+// Records returns copies of every record held, in id order: for
+// estimating the matcher's model from the node's own data.
+func (s *Store) Records() ([]*fedmatch.Record, error) {
+	it, err := s.db.Txn(false).Get(table, "id")
+	if err != nil {
+		return nil, fedmatch.E("store.Records", fedmatch.Internal, "%w", err)
+	}
+	var out []*fedmatch.Record
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		out = append(out, obj.(*entry).Rec.Clone())
+	}
+	return out, nil
 }
 
 // Len returns how many records the store holds.

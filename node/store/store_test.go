@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ const good = `{"id":"r1","category":"immigration-offender","collected_at":"2024-
 
 func MustOpen(tb testing.TB, dir string) *store.Store {
 	tb.Helper()
-	s, err := store.Open(dir, match.New(match.DefaultConfig()), nil)
+	s, err := store.Open(dir, match.New(match.DefaultConfig(), nil), nil)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
@@ -99,43 +100,56 @@ func TestStore_ImportExisting(t *testing.T) {
 	}
 }
 
-func TestStore_Candidates(t *testing.T) {
+func TestStore_Search(t *testing.T) {
 	s := MustOpen(t, t.TempDir())
 	if _, err := s.Import(strings.NewReader(good)); err != nil {
 		t.Fatal(err)
 	}
-	m := match.New(match.DefaultConfig())
-	keys := m.ProbeKeys(&fedmatch.Probe{Surname: "OKAFOR", DateOfBirth: "1984-02-29"})
+	q := match.New(match.Config{}, nil).Prepare(&fedmatch.Probe{Surname: "OKAFOR", DateOfBirth: "1984-02-29"})
 	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	all := fedmatch.Categories()
+	ids := func(ms []fedmatch.Match) []string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.Record.ID)
+		}
+		return out
+	}
 
-	got, err := s.Candidates(keys, all, now)
-	if err != nil || len(got) != 1 || got[0].ID != "r1" {
-		t.Fatalf("Candidates = %v, %v; want r1 only (r2 is past retention)", got, err)
+	got, n, err := s.Search(q, all, now, 0)
+	if err != nil || n != 1 || !slices.Equal(ids(got), []string{"r1"}) {
+		t.Fatalf("Search = %v (%d scored), %v; want r1 only (r2 is past retention)", ids(got), n, err)
 	}
-	got, _ = s.Candidates(keys, all, time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC))
-	if len(got) != 2 {
-		t.Fatalf("before r2's retention ends: %d candidates, want 2", len(got))
+	if got, _, _ = s.Search(q, all, time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), 0); len(got) != 2 {
+		t.Fatalf("before r2's retention ends: %v, want 2", ids(got))
 	}
-	got, _ = s.Candidates(keys, []fedmatch.Category{fedmatch.FalseDocument}, now)
-	if len(got) != 0 {
-		t.Fatalf("category filter: %d candidates, want 0", len(got))
+	if got, _, _ = s.Search(q, all, time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), 1); len(got) != 1 {
+		t.Fatalf("limit 1: %v, want 1", ids(got))
+	}
+	if got, _, _ = s.Search(q, []fedmatch.Category{fedmatch.FalseDocument}, now, 0); len(got) != 0 {
+		t.Fatalf("category filter: %v, want none", ids(got))
 	}
 	// Callers get copies: changing one changes nothing stored.
-	got, _ = s.Candidates(keys, all, now)
-	got[0].Surname = "Changed"
+	got, _, _ = s.Search(q, all, now, 0)
+	got[0].Record.Surname = "Changed"
 	if r, _ := s.Get("r1"); r.Surname != "Okafor" {
 		t.Fatal("a returned record aliased the stored one")
 	}
 }
 
-// keysOf is a Keyer that indexes each record under keys its surname lists.
-type keysOf struct{}
+// keysOf indexes each record under the keys its surname lists and
+// matches every candidate, so tests see exactly what blocking offers.
+type keysOf []string
 
-func (keysOf) RecordKeys(r *fedmatch.Record) []string { return strings.Split(r.Surname, " ") }
-func (keysOf) ProbeKeys(p *fedmatch.Probe) []string   { return strings.Split(p.Surname, " ") }
+func (keysOf) Index(r *fedmatch.Record) fedmatch.Indexed {
+	return fedmatch.Indexed{Keys: strings.Split(r.Surname, " ")}
+}
+func (k keysOf) Keys() []string { return k }
+func (keysOf) Score(r *fedmatch.Record, _ any) (fedmatch.Match, bool) {
+	return fedmatch.Match{Record: r, Score: 1}, true
+}
 
-func TestStore_CandidatesSkipsCommonKeys(t *testing.T) {
+func TestStore_SearchSkipsCommonKeys(t *testing.T) {
 	st, err := store.NewMemory(keysOf{})
 	if err != nil {
 		t.Fatal(err)
@@ -150,11 +164,11 @@ func TestStore_CandidatesSkipsCommonKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	got, _ := st.Candidates([]string{"common", "rare"}, fedmatch.Categories(), now)
-	if len(got) != 1 || got[0].ID != "r1" {
+	got, _, _ := st.Search(keysOf{"common", "rare"}, fedmatch.Categories(), now, 0)
+	if len(got) != 1 || got[0].Record.ID != "r1" {
 		t.Fatalf("with a selective key: %d candidates, want only r1", len(got))
 	}
-	got, _ = st.Candidates([]string{"common", "nothing"}, fedmatch.Categories(), now)
+	got, _, _ = st.Search(keysOf{"common", "nothing"}, fedmatch.Categories(), now, 0)
 	if len(got) != store.MaxBucket+2 {
 		t.Fatalf("only a common key: %d candidates, want all %d", len(got), store.MaxBucket+2)
 	}

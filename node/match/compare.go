@@ -1,0 +1,314 @@
+package match
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/fedmatch/fedmatch"
+)
+
+// fields are a record's or a probe's comparison fields, normalised once:
+// for a record when it is stored, for a probe when its query is prepared,
+// so scoring a candidate normalises nothing.
+type fields struct {
+	surnames [][]string // compact forms (folded, ICAO) of the surname, then of each alias surname
+	given    [][]string // the given names as tokens, folded; then ICAO when that differs
+	dob      fedmatch.Date
+	sex      byte // 'M', 'F' or 0
+	nats     []string
+	pob      string
+	docs     []docFields
+}
+
+type docFields struct {
+	state, number, sorted string
+}
+
+func newFields(surname, given string, aliases []string, dob fedmatch.Date, sex string, nats []string, pob string, docs []fedmatch.Document) *fields {
+	f := &fields{dob: dob, pob: Compact(pob)}
+	if fs := Forms(surname); fs[0] != "" {
+		f.surnames = append(f.surnames, fs)
+	}
+	for _, a := range aliasSurnames(aliases) {
+		f.surnames = append(f.surnames, Forms(a))
+	}
+	if t := strings.Fields(Normalize(given)); len(t) > 0 {
+		f.given = append(f.given, t)
+		if i := strings.Fields(ICAO(given)); !slices.Equal(i, t) && len(i) > 0 {
+			f.given = append(f.given, i)
+		}
+	}
+	switch s := strings.ToUpper(strings.TrimSpace(sex)); s {
+	case "M", "F", "MALE", "FEMALE":
+		f.sex = s[0]
+	}
+	for _, n := range nats {
+		if n = strings.ToUpper(strings.TrimSpace(n)); n != "" {
+			f.nats = append(f.nats, n)
+		}
+	}
+	for _, d := range docs {
+		df := docFields{state: strings.ToUpper(strings.TrimSpace(d.IssuingState)), number: DocNumber(d.Number)}
+		b := []byte(df.number)
+		slices.Sort(b)
+		df.sorted = string(b)
+		f.docs = append(f.docs, df)
+	}
+	return f
+}
+
+func recordFields(r *fedmatch.Record) *fields {
+	return newFields(r.Surname, r.GivenNames, r.Aliases, r.DateOfBirth, r.Sex, r.Nationalities, r.PlaceOfBirth, r.Documents)
+}
+
+func probeFields(p *fedmatch.Probe) *fields {
+	var nats []string
+	if p.Nationality != "" {
+		nats = []string{p.Nationality}
+	}
+	return newFields(p.Surname, p.GivenNames, nil, p.DateOfBirth, p.Sex, nats, p.PlaceOfBirth, p.Documents)
+}
+
+// swappedNames returns p's fields with surname and first given name
+// exchanged (the other given names kept), for names entered the wrong way
+// round; nil when there is nothing to swap.
+func swappedNames(p *fedmatch.Probe) *fields {
+	g := strings.Fields(p.GivenNames)
+	if len(g) == 0 || Compact(p.Surname) == "" {
+		return nil
+	}
+	f := probeFields(&fedmatch.Probe{Surname: g[0], GivenNames: strings.Join(append([]string{p.Surname}, g[1:]...), " ")})
+	return f
+}
+
+// surnameLevel compares surname forms: exact when any forms agree, else by
+// the best Jaro–Winkler similarity of any probe form with any form of the
+// record's surname or aliases.
+func surnameLevel(ps, rs [][]string) int8 {
+	if len(ps) == 0 || len(rs) == 0 {
+		return Missing
+	}
+	best := 0.0
+	for _, p := range ps[0] {
+		for _, r := range rs {
+			for _, x := range r {
+				if p == x {
+					return 0
+				}
+				best = max(best, JaroWinkler(p, x))
+			}
+		}
+	}
+	return simLevel(best)
+}
+
+func simLevel(s float64) int8 {
+	switch {
+	case s >= closeJW:
+		return 1
+	case s >= similarJW:
+		return 2
+	}
+	return 3
+}
+
+// givenLevel compares given names as token sets, order-free: exact when
+// the same names in any order; otherwise by how well each name of the
+// shorter list finds its partner in the longer (an initial matches a name
+// it begins).
+func givenLevel(ps, rs [][]string) int8 {
+	if len(ps) == 0 || len(rs) == 0 {
+		return Missing
+	}
+	best := int8(3)
+	for _, a := range ps {
+		for _, b := range rs {
+			if sameTokens(a, b) {
+				return 0
+			}
+			best = min(best, simLevel(tokenSet(a, b)))
+		}
+	}
+	return best
+}
+
+func sameTokens(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 1 {
+		return a[0] == b[0]
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
+}
+
+func tokenSet(ta, tb []string) float64 {
+	if len(ta) > len(tb) {
+		ta, tb = tb, ta
+	}
+	sum := 0.0
+	for _, x := range ta {
+		best := 0.0
+		for _, y := range tb {
+			s := JaroWinkler(x, y)
+			if (len(x) == 1 || len(y) == 1) && x[0] == y[0] {
+				s = max(s, 0.9)
+			}
+			best = max(best, s)
+		}
+		sum += best
+	}
+	return sum / float64(len(ta))
+}
+
+// dobLevel compares dates that may be partial (see ComparisonSpecs).
+func dobLevel(a, b fedmatch.Date) int8 {
+	if a == "" || b == "" {
+		return Missing
+	}
+	if a == b && a.Full() {
+		return 0
+	}
+	parts := [3][2]string{{a.Year(), b.Year()}, {a.Month(), b.Month()}, {a.Day(), b.Day()}}
+	agree := true
+	for _, p := range parts {
+		if p[0] != "" && p[1] != "" && p[0] != p[1] {
+			agree = false
+		}
+	}
+	if agree {
+		return 1 // compatible: one or both less precise
+	}
+	if !a.Full() || !b.Full() {
+		return 5
+	}
+	switch {
+	case a.Year() == b.Year() && a.Month() == b.Day() && a.Day() == b.Month():
+		return 2
+	case a.Month() == b.Month() && a.Day() == b.Day() && yearsApart(a.Year(), b.Year()) == 1:
+		return 3
+	}
+	same := 0
+	for _, p := range parts {
+		if p[0] == p[1] {
+			same++
+		}
+	}
+	if same == 2 {
+		return 4
+	}
+	return 5
+}
+
+func yearsApart(a, b string) int {
+	d := 0
+	for i := range 4 {
+		d = d*10 + int(a[i]) - int(b[i])
+	}
+	return max(d, -d)
+}
+
+func sexLevel(a, b byte) int8 {
+	switch {
+	case a == 0 || b == 0:
+		return Missing
+	case a == b:
+		return 0
+	}
+	return 1
+}
+
+func nationalityLevel(ps, rs []string) int8 {
+	if len(ps) == 0 || len(rs) == 0 {
+		return Missing
+	}
+	for _, p := range ps {
+		if slices.Contains(rs, p) {
+			return 0
+		}
+	}
+	return 1
+}
+
+func placeLevel(a, b string) int8 {
+	switch {
+	case a == "" || b == "":
+		return Missing
+	case a == b || JaroWinkler(a, b) >= 0.9:
+		return 0
+	}
+	return 1
+}
+
+// documentLevel compares documents of the same issuing state; Missing
+// when no two are of the same state.
+func documentLevel(ps, rs []docFields) int8 {
+	best := int8(Missing)
+	for _, p := range ps {
+		for _, r := range rs {
+			if p.state != r.state {
+				continue
+			}
+			l := int8(3)
+			switch {
+			case p.number == r.number:
+				return 0
+			case p.sorted == r.sorted:
+				l = 1
+			case oneEdit(p.number, r.number):
+				l = 2
+			}
+			if best == Missing || l < best {
+				best = l
+			}
+		}
+	}
+	return best
+}
+
+// oneEdit reports whether a and b (ASCII) differ by one substitution,
+// insertion or deletion.
+func oneEdit(a, b string) bool {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	switch len(a) - len(b) {
+	case 0:
+		diff := 0
+		for i := range len(a) {
+			if a[i] != b[i] {
+				diff++
+			}
+		}
+		return diff == 1
+	case 1:
+		i := 0
+		for i < len(b) && a[i] == b[i] {
+			i++
+		}
+		return a[i+1:] == b[i:]
+	}
+	return false
+}
+
+// compare fills the levels of every comparison but the names'.
+func compareOthers(p, r *fields, v *Vector) {
+	v[CmpDOB] = dobLevel(p.dob, r.dob)
+	v[CmpSex] = sexLevel(p.sex, r.sex)
+	v[CmpNationality] = nationalityLevel(p.nats, r.nats)
+	v[CmpPlaceOfBirth] = placeLevel(p.pob, r.pob)
+	v[CmpDocument] = documentLevel(p.docs, r.docs)
+}
+
+// Compare returns the agreement levels of probe p against record r.
+func Compare(p *fedmatch.Probe, r *fedmatch.Record) Vector {
+	pf, rf := probeFields(p), recordFields(r)
+	var v Vector
+	compareOthers(pf, rf, &v)
+	v[CmpSurname] = surnameLevel(pf.surnames, rf.surnames)
+	v[CmpGiven] = givenLevel(pf.given, rf.given)
+	return v
+}

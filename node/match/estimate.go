@@ -1,0 +1,341 @@
+package match
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+
+	"github.com/fedmatch/fedmatch"
+)
+
+// Patterns counts comparison vectors: the sufficient statistics of a set
+// of pairs under Fellegi–Sunter's assumption that comparisons are
+// independent given match status.
+type Patterns map[Vector]float64
+
+// Total returns how many pairs the patterns count.
+func (ps Patterns) Total() float64 {
+	t := 0.0
+	for _, c := range ps {
+		t += c
+	}
+	return t
+}
+
+// block indexes recs by their blocking keys and returns their fields.
+func (m *Matcher) block(recs []*fedmatch.Record) (map[string][]int32, []*fields) {
+	index := map[string][]int32{}
+	fs := make([]*fields, len(recs))
+	for i, r := range recs {
+		fs[i] = recordFields(r)
+		for _, k := range m.RecordKeys(r) {
+			index[k] = append(index[k], int32(i))
+		}
+	}
+	return index, fs
+}
+
+// candidates calls f with every record index sharing a key with p, once
+// each, skipping keys shared by more than maxBucket records as the store
+// skips them.
+func (m *Matcher) candidates(index map[string][]int32, p *fedmatch.Probe, maxBucket int, seen map[int32]bool, f func(j int32)) {
+	clear(seen)
+	for _, k := range m.ProbeKeys(p) {
+		b := index[k]
+		if len(b) > maxBucket {
+			continue
+		}
+		for _, j := range b {
+			if !seen[j] {
+				seen[j] = true
+				f(j)
+			}
+		}
+	}
+}
+
+// CandidatePairs compares every record with every other that shares a
+// blocking key with it, as a probe made from one would reach the other,
+// each unordered pair once. These are the pairs whose match status EM
+// infers.
+func (m *Matcher) CandidatePairs(recs []*fedmatch.Record, maxBucket int) Patterns {
+	index, fs := m.block(recs)
+	out := Patterns{}
+	seen := map[int32]bool{}
+	for i, r := range recs {
+		p := fedmatch.ProbeOf(r)
+		pf := probeFields(&p)
+		m.candidates(index, &p, maxBucket, seen, func(j int32) {
+			if int(j) > i {
+				out[compareFields(pf, fs[j])]++
+			}
+		})
+	}
+	return out
+}
+
+// LabelledPairs compares each probe with the records it reaches by
+// blocking key and returns the patterns of the pairs same says are one
+// person.
+func (m *Matcher) LabelledPairs(recs []*fedmatch.Record, probes []fedmatch.Probe, same func(probe, rec int) bool, maxBucket int) Patterns {
+	index, fs := m.block(recs)
+	out := Patterns{}
+	seen := map[int32]bool{}
+	for i := range probes {
+		pf := probeFields(&probes[i])
+		m.candidates(index, &probes[i], maxBucket, seen, func(j int32) {
+			if same(i, int(j)) {
+				out[compareFields(pf, fs[j])]++
+			}
+		})
+	}
+	return out
+}
+
+// Sample is what the estimators learn u and the prior from: random pairs
+// of the records, and counts over all pairs.
+type Sample struct {
+	// Random are random pairs of distinct records, known matches left out.
+	Random Patterns
+	// All is how many pairs the records make.
+	All float64
+	// SharedDocuments is how many of those pairs, known matches left out,
+	// hold a document of the same state and number: counted exactly, as a
+	// random sample of any size would see none.
+	SharedDocuments float64
+}
+
+// NewSample draws n random pairs of recs (with seed) and counts the pairs
+// sharing a document; same says which pairs are known to be one person
+// (nil: none known).
+func NewSample(recs []*fedmatch.Record, n int, seed uint64, same func(i, j int) bool) Sample {
+	s := Sample{Random: Patterns{}, All: float64(len(recs)) * float64(len(recs)-1) / 2}
+	if len(recs) < 2 {
+		return s
+	}
+	byDoc := map[string][]int{}
+	for i, r := range recs {
+		for _, d := range r.Documents {
+			k := docKey(d)
+			if b := byDoc[k]; len(b) == 0 || b[len(b)-1] != i {
+				byDoc[k] = append(b, i)
+			}
+		}
+	}
+	for _, b := range byDoc {
+		for x := range b {
+			for y := x + 1; y < len(b); y++ {
+				if same == nil || !same(b[x], b[y]) {
+					s.SharedDocuments++
+				}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, 0xfed))
+	fs := make(map[int]*fields)
+	get := func(i int) *fields {
+		if f, ok := fs[i]; ok {
+			return f
+		}
+		f := recordFields(recs[i])
+		fs[i] = f
+		return f
+	}
+	for range n {
+		i, j := rng.IntN(len(recs)), rng.IntN(len(recs)-1)
+		if j >= i {
+			j++
+		}
+		if same != nil && same(i, j) {
+			continue
+		}
+		p := fedmatch.ProbeOf(recs[i])
+		s.Random[compareFields(probeFields(&p), get(j))]++
+	}
+	return s
+}
+
+// u returns the u values: level shares among the random pairs, except a
+// document number's exact agreement, taken from the exact count less
+// matched, the pairs among them believed to be the same person.
+func (s Sample) u(specs []ComparisonSpec, matched float64) [][]float64 {
+	u := levelShares(s.Random, specs, 1)
+	comparable := 0.0
+	for v, n := range s.Random {
+		if v[CmpDocument] != Missing {
+			comparable += n
+		}
+	}
+	if comparable > 0 {
+		d := u[CmpDocument]
+		rest := 1 - d[0]
+		d[0] = max((s.SharedDocuments-matched)/(comparable/s.Random.Total()*s.All), minProb)
+		for l := 1; l < len(d); l++ {
+			d[l] *= (1 - d[0]) / rest
+		}
+	}
+	return u
+}
+
+// compareFields returns the levels of p against r, names read straight.
+func compareFields(p, r *fields) Vector {
+	var v Vector
+	compareOthers(p, r, &v)
+	v[CmpSurname] = surnameLevel(p.surnames, r.surnames)
+	v[CmpGiven] = givenLevel(p.given, r.given)
+	return v
+}
+
+// Stats describes an estimation.
+type Stats struct {
+	Pairs      float64 // candidate pairs
+	Random     float64 // random pairs (for u)
+	Matches    float64 // expected matching pairs among the candidates
+	Iterations int
+}
+
+// MinExpectedMatches is the fewest matching pairs EM must find among the
+// candidate pairs for its m values to mean anything: a node whose records
+// are all different people holds no evidence of how the same person
+// varies, and should keep the default model or be given labelled pairs.
+const MinExpectedMatches = 30
+
+// Estimate fits m to the candidate pairs by expectation maximisation,
+// with u fixed from random pairs (almost all non-matches, so u needs no
+// inference), starting from a guess that agreement is likely among
+// matches. all is how many pairs the records make, candidates or not:
+// the prior is the chance that two records drawn at random are the same
+// person, as u is the chance of a level between two random records.
+// Errors: Invalid when the data hold too few pairs or too few likely
+// matches to estimate from.
+func Estimate(cands Patterns, sample Sample, source string) (*Model, Stats, error) {
+	const op = "match.Estimate"
+	specs := ComparisonSpecs()
+	st := Stats{Pairs: cands.Total(), Random: sample.Random.Total()}
+	if st.Pairs < 100 || st.Random < 100 {
+		return nil, st, fedmatch.E(op, fedmatch.Invalid, "%.0f candidate and %.0f random pairs: too few to estimate from (want at least 100 of each)", st.Pairs, st.Random)
+	}
+	u := sample.u(specs, 0)
+	m := make([][]float64, len(specs))
+	for c, s := range specs {
+		m[c] = make([]float64, len(s.Levels))
+		for l := range m[c] {
+			m[c][l] = math.Pow(0.2, float64(l))
+		}
+		normalise(m[c])
+	}
+	// EM runs over the candidate pairs and the random pairs together: the
+	// random ones show it what non-matches look like, so it cannot settle
+	// on calling every candidate a match (it did, on FEBRL dataset 2,
+	// where nearly all candidates are duplicates).
+	data := maps.Clone(cands)
+	for v, n := range sample.Random {
+		data[v] += n
+	}
+	prior := 0.1
+	for st.Iterations = 1; st.Iterations <= 500; st.Iterations++ {
+		nm := 0.0
+		acc := zeros(specs)
+		for v, n := range data {
+			pm, pu := prior, 1-prior
+			for c, l := range v {
+				if l != Missing {
+					pm *= m[c][l]
+					pu *= u[c][l]
+				}
+			}
+			p := pm / (pm + pu)
+			nm += n * p
+			for c, l := range v {
+				if l != Missing {
+					acc[c][l] += n * p
+				}
+			}
+		}
+		delta := math.Abs(nm/data.Total() - prior)
+		prior = nm / data.Total()
+		for c := range acc {
+			for l := range acc[c] {
+				acc[c][l] += 1e-3 // a level never seen among matches is rare, not impossible
+			}
+			normalise(acc[c])
+			for l := range acc[c] {
+				delta = max(delta, math.Abs(acc[c][l]-m[c][l]))
+			}
+		}
+		m = acc
+		st.Matches = nm
+		// Pairs sharing a document number are mostly the same person:
+		// those EM believes are matches do not count towards u.
+		u = sample.u(specs, nm*m[CmpDocument][0])
+		if delta < 1e-7 {
+			break
+		}
+	}
+	if st.Matches < MinExpectedMatches {
+		return nil, st, fedmatch.E(op, fedmatch.Invalid, "only %.0f of %.0f candidate pairs look like the same person (want %d): the records hold too few duplicates to learn how one person's records vary; keep the default model or estimate from labelled pairs", st.Matches, st.Pairs, MinExpectedMatches)
+	}
+	model, err := newModel(st.Matches/sample.All, m, u, fmt.Sprintf("%s; EM over %.0f candidate pairs (%.0f expected matches, %d iterations), u from %.0f random pairs", source, st.Pairs, st.Matches, st.Iterations, st.Random))
+	if err != nil {
+		return nil, st, fedmatch.E(op, fedmatch.Invalid, "%w", err)
+	}
+	return model, st, nil
+}
+
+// EstimateLabelled takes m from pairs known to be the same person and u
+// from random pairs that are not; the prior is the share of all pairs
+// that match. Errors: Invalid.
+func EstimateLabelled(matches Patterns, sample Sample, source string) (*Model, error) {
+	const op = "match.EstimateLabelled"
+	nm, nr := matches.Total(), sample.Random.Total()
+	if nm < MinExpectedMatches || nr < 100 {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%.0f matching and %.0f random pairs: too few (want %d and 100)", nm, nr, MinExpectedMatches)
+	}
+	specs := ComparisonSpecs()
+	model, err := newModel(nm/sample.All, levelShares(matches, specs, 1), sample.u(specs, 0),
+		fmt.Sprintf("%s; m from %.0f labelled matching pairs, u from %.0f random non-matching pairs", source, nm, nr))
+	if err != nil {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
+	}
+	return model, nil
+}
+
+// levelShares returns, per comparison, the share of pairs at each level
+// among those where the comparison could be made, with pseudo added to
+// every count so an unseen level is rare rather than impossible.
+func levelShares(ps Patterns, specs []ComparisonSpec, pseudo float64) [][]float64 {
+	acc := zeros(specs)
+	for v, n := range ps {
+		for c, l := range v {
+			if l != Missing {
+				acc[c][l] += n
+			}
+		}
+	}
+	for c := range acc {
+		for l := range acc[c] {
+			acc[c][l] += pseudo
+		}
+		normalise(acc[c])
+	}
+	return acc
+}
+
+func zeros(specs []ComparisonSpec) [][]float64 {
+	out := make([][]float64, len(specs))
+	for c, s := range specs {
+		out[c] = make([]float64, len(s.Levels))
+	}
+	return out
+}
+
+func normalise(ps []float64) {
+	sum := 0.0
+	for _, p := range ps {
+		sum += p
+	}
+	for i := range ps {
+		ps[i] /= sum
+	}
+}
