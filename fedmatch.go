@@ -152,9 +152,16 @@ func (r *Record) Validate() error {
 		if err := d.Expiry.Validate(); err != nil {
 			return fmt.Errorf("documents[%d]: %w", i, err)
 		}
+		if d.Status != "" && !slices.Contains(DocumentStatuses(), d.Status) {
+			return fmt.Errorf("documents[%d]: status %q is not one of %v", i, d.Status, DocumentStatuses())
+		}
 	}
 	return nil
 }
+
+// DocumentStatuses lists what a record may say of a document: a probe
+// presenting such a document is a false-document hit.
+func DocumentStatuses() []string { return []string{"lost", "stolen", "fraudulent"} }
 
 // RetainedUntil is the last day the record may be used: the extension if
 // one was recorded, else the retention date.
@@ -249,6 +256,10 @@ type Match struct {
 	Record *Record
 	Kind   string  // KindBiographic or KindDocument
 	Score  float64 // match probability, 0..1
+	// DocumentStatus is the status ("lost", "stolen", "fraudulent") of the
+	// record's document that the probe's document matched: a
+	// false-document hit.
+	DocumentStatus string
 }
 
 // Status is a node's outcome for one query, as the broker reports it.
@@ -269,10 +280,13 @@ const (
 // Hit is what a node discloses about one matching record: an opaque
 // reference, how it matched, and only the fields its policy allowed.
 type Hit struct {
-	Ref    string         `json:"ref"`
-	Kind   string         `json:"kind"`
-	Score  float64        `json:"score"`
-	Fields map[string]any `json:"fields,omitempty"`
+	Ref   string  `json:"ref"`
+	Kind  string  `json:"kind"`
+	Score float64 `json:"score"`
+	// DocumentStatus says the document the requester presented was
+	// reported lost, stolen or fraudulent to this agency.
+	DocumentStatus string         `json:"document_status,omitempty"`
+	Fields         map[string]any `json:"fields,omitempty"`
 }
 
 // Answer is a node's reply to one query, carried signed in an answer token.

@@ -104,6 +104,9 @@ type RecordMeta struct {
 type MatchInfo struct {
 	Kind  string  `json:"kind"`
 	Score float64 `json:"score"`
+	// DocumentStatus is set on a false-document hit: the probe's document
+	// matched one the record says is "lost", "stolen" or "fraudulent".
+	DocumentStatus string `json:"document_status,omitempty"`
 }
 
 // DiscloseInput is the input of the record-level decision.

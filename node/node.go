@@ -235,7 +235,7 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 			break
 		}
 		din := &fedmatch.DiscloseInput{Request: info, Requester: in.Requester, Node: n.cfg.Agency,
-			Record: meta(m.Record), Match: fedmatch.MatchInfo{Kind: m.Kind, Score: round(m.Score)}}
+			Record: meta(m.Record), Match: fedmatch.MatchInfo{Kind: m.Kind, Score: round(m.Score), DocumentStatus: m.DocumentStatus}}
 		dis, err := pol.Disclose(ctx, din)
 		if err != nil {
 			return "", n.fail(q, now, step, fedmatch.Wrap(op, fedmatch.Internal, err))
@@ -257,7 +257,8 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 			}
 		}
 		answer.Hits = append(answer.Hits, fedmatch.Hit{
-			Ref: n.ref(q.Requester(), m.Record.ID), Kind: m.Kind, Score: round(m.Score), Fields: Project(m.Record, dis.Fields),
+			Ref: n.ref(q.Requester(), m.Record.ID), Kind: m.Kind, Score: round(m.Score), DocumentStatus: m.DocumentStatus,
+			Fields: Project(m.Record, dis.Fields),
 		})
 		fields = append(fields, dis.Fields...)
 	}

@@ -83,6 +83,7 @@ type fixture struct {
 	node   *node.Node
 	policy *fakePolicy
 	audit  *fakeAudit
+	store  *fakeStore
 	gb     *wire.Signer
 }
 
@@ -97,14 +98,14 @@ func newFixture(t *testing.T) *fixture {
 		{ID: "secret-id-3", Category: fedmatch.ArrestBiometrics, CollectedAt: "2025-01-01", RetentionUntil: "2099-01-01",
 			Surname: "Okafor", GivenNames: "Chidi", DateOfBirth: "1984-02-29"},
 	}
-	f := &fixture{fed: fed, audit: &fakeAudit{},
+	f := &fixture{fed: fed, audit: &fakeAudit{}, store: &fakeStore{recs: recs},
 		policy: &fakePolicy{decision: fedmatch.Decision{Allow: true, Categories: []fedmatch.Category{fedmatch.ImmigrationOffender}, MinScore: 0.8},
 			fields: []string{"category", "surname"}},
 		gb: &wire.Signer{Agency: testfed.GB, Key: fed.MustKey(t, testfed.GB)}}
 	cfg := node.DefaultConfig()
 	cfg.Agency, cfg.Secret = testfed.US, []byte(strings.Repeat("k", 32))
 	n, err := node.New(cfg, node.Deps{Keys: fed.Trust, Signer: &wire.Signer{Agency: testfed.US, Key: fed.MustKey(t, testfed.US)},
-		Store: &fakeStore{recs: recs}, Matcher: match.New(match.DefaultConfig(), nil), Policy: f.policy, Audit: f.audit})
+		Store: f.store, Matcher: match.New(match.DefaultConfig(), nil), Policy: f.policy, Audit: f.audit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +138,29 @@ func (f *fixture) answer(t *testing.T, tok string, c *wire.QueryClaims) *fedmatc
 		t.Fatalf("VerifyAnswer: %v", err)
 	}
 	return &a.Answer
+}
+
+// TestNode_MatchFalseDocument: a probe presenting a passport the node
+// holds as stolen is a false-document hit; policy sees the status, and so
+// does the requester.
+func TestNode_MatchFalseDocument(t *testing.T) {
+	f := newFixture(t)
+	f.store.recs = append(f.store.recs, &fedmatch.Record{ID: "secret-id-4", Category: fedmatch.ImmigrationOffender,
+		CollectedAt: "2025-01-01", RetentionUntil: "2099-01-01", Surname: "Adeyemi",
+		Documents: []fedmatch.Document{{Type: "passport", Number: "A1234567", IssuingState: "NGA", Status: "stolen"}}})
+	tok, c := f.query(t, func(q *wire.QueryRequest) {
+		q.Probe = fedmatch.Probe{Surname: "Bello", Documents: []fedmatch.Document{{Number: "a1234567", IssuingState: "NGA"}}}
+	})
+	a := f.answer(t, tok, c)
+	if a.Status != fedmatch.StatusHit || len(a.Hits) != 1 {
+		t.Fatalf("answer = %+v; want one hit", a)
+	}
+	if h := a.Hits[0]; h.Kind != fedmatch.KindDocument || h.DocumentStatus != "stolen" {
+		t.Fatalf("hit = %+v; want a document hit on a stolen document", h)
+	}
+	if got := f.policy.asked[len(f.policy.asked)-1].Match.DocumentStatus; got != "stolen" {
+		t.Fatalf("policy saw document status %q", got)
+	}
 }
 
 func TestNode_MatchDisclosesOnlyAllowed(t *testing.T) {

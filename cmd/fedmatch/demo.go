@@ -300,7 +300,7 @@ func runScenarios(ctx context.Context, out io.Writer, fedDir string, nc *nats.Co
 			detail := nr.Reason
 			if nr.Answer != nil && len(nr.Answer.Hits) > 0 {
 				h := nr.Answer.Hits[0]
-				detail = fmt.Sprintf("ref %s… %s %.3f %s", h.Ref[:8], h.Kind, h.Score, formatFields(h.Fields))
+				detail = fmt.Sprintf("ref %s… %s %.3f%s %s", h.Ref[:8], h.Kind, h.Score, falseDocument(h), formatFields(h.Fields))
 			}
 			failed += mark(tw, i+1, title, q, string(nr.Agency), string(nr.Status), detail, sc.want[nr.Agency] == nr.Status)
 		}

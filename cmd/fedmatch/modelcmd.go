@@ -98,7 +98,7 @@ The default model shipped in the binary (node/match/default_model.json) is
 		source = fmt.Sprintf("FEBRL %s (%d records)", *febrl, len(rows))
 	default:
 		var people []int
-		recs, people = synthPairs(*synthetic, *seed)
+		recs, people = synth.Twice(*synthetic, *seed)
 		same = func(i, j int) bool { return people[i] == people[j] }
 		source = fmt.Sprintf("%d synthetic people (seed %d), each recorded twice", *synthetic, *seed)
 	}
@@ -142,29 +142,6 @@ The default model shipped in the binary (node/match/default_model.json) is
 		fmt.Fprintf(e.stdout, "wrote %s\n", *out)
 	}
 	return model.Table(e.stdout)
-}
-
-// synthPairs draws n synthetic people and records each twice: once as
-// drawn and once as another agency's variant. people[i] is record i's
-// person.
-func synthPairs(n int, seed uint64) ([]*fedmatch.Record, []int) {
-	g := synth.New(seed)
-	var recs []*fedmatch.Record
-	var people []int
-	for i := range n {
-		p := g.Person()
-		a := g.Record(fmt.Sprintf("p%d-a", i), p, 2026)
-		v := g.Variant(p)
-		b := &fedmatch.Record{ID: fmt.Sprintf("p%d-b", i), Category: a.Category, CollectedAt: a.CollectedAt, RetentionUntil: a.RetentionUntil,
-			Surname: v.Surname, GivenNames: v.GivenNames, DateOfBirth: v.DateOfBirth, Sex: v.Sex, PlaceOfBirth: v.PlaceOfBirth, Documents: v.Documents}
-		if v.Nationality != "" {
-			b.Nationalities = []string{v.Nationality}
-		}
-		a.Aliases = nil // the variant, not an alias, is the second record
-		recs = append(recs, a, b)
-		people = append(people, i, i)
-	}
-	return recs, people
 }
 
 func runModelShow(e *env, args []string) error {

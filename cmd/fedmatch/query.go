@@ -130,7 +130,7 @@ func printResult(w io.Writer, res *fedmatch.Result) error {
 		if nr.Answer != nil {
 			n = len(nr.Answer.Hits)
 			for _, h := range nr.Answer.Hits {
-				hits = append(hits, fmt.Sprintf("%s  ref %s  %s %.3f\n    %s", nr.Agency, h.Ref, h.Kind, h.Score, formatFields(h.Fields)))
+				hits = append(hits, fmt.Sprintf("%s  ref %s  %s %.3f%s\n    %s", nr.Agency, h.Ref, h.Kind, h.Score, falseDocument(h), formatFields(h.Fields)))
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", nr.Agency, nr.Status, nr.Reason, n)
@@ -173,4 +173,13 @@ func formatFields(f map[string]any) string {
 		parts = append(parts, k+"="+s)
 	}
 	return strings.Join(parts, " ")
+}
+
+// falseDocument flags a hit on a document reported lost, stolen or
+// fraudulent, for the officer's screen.
+func falseDocument(h fedmatch.Hit) string {
+	if h.DocumentStatus == "" {
+		return ""
+	}
+	return "  FALSE DOCUMENT: reported " + strings.ToUpper(h.DocumentStatus)
 }

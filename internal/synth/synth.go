@@ -290,3 +290,23 @@ func Federation(seed uint64, agencies []fedmatch.AgencyID, n, year int) (map[fed
 	}
 	return out, pool
 }
+
+// Twice draws n people and records each twice: once as drawn and once as
+// another agency would record them (Variant). who[i] is record i's
+// person: the labels for estimating and testing the matcher's model.
+func Twice(n int, seed uint64) (recs []*fedmatch.Record, who []int) {
+	g := New(seed)
+	for i := range n {
+		p := g.Person()
+		a := g.Record(fmt.Sprintf("p%d-a", i), p, 2026)
+		a.Aliases = nil // the variant, not an alias, is the second record
+		v := g.Variant(p)
+		b := &fedmatch.Record{ID: fmt.Sprintf("p%d-b", i), Category: a.Category, CollectedAt: a.CollectedAt, RetentionUntil: a.RetentionUntil,
+			Surname: v.Surname, GivenNames: v.GivenNames, DateOfBirth: v.DateOfBirth, Sex: v.Sex, PlaceOfBirth: v.PlaceOfBirth, Documents: v.Documents}
+		if v.Nationality != "" {
+			b.Nationalities = []string{v.Nationality}
+		}
+		recs, who = append(recs, a, b), append(who, i, i)
+	}
+	return recs, who
+}

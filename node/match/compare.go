@@ -3,6 +3,7 @@ package match
 import (
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/fedmatch/fedmatch"
 )
@@ -11,7 +12,7 @@ import (
 // for a record when it is stored, for a probe when its query is prepared,
 // so scoring a candidate normalises nothing.
 type fields struct {
-	surnames [][]string // compact forms (folded, ICAO) of the surname, then of each alias surname
+	surnames []name     // the surname, then each alias surname
 	given    [][]string // the given names as tokens, folded; then ICAO when that differs
 	dob      fedmatch.Date
 	sex      byte // 'M', 'F' or 0
@@ -22,19 +23,20 @@ type fields struct {
 
 type docFields struct {
 	state, number, sorted string
+	status                string // lost, stolen, fraudulent, or ""
 }
 
 func newFields(surname, given string, aliases []string, dob fedmatch.Date, sex string, nats []string, pob string, docs []fedmatch.Document) *fields {
 	f := &fields{dob: dob, pob: Compact(pob)}
-	if fs := Forms(surname); fs[0] != "" {
-		f.surnames = append(f.surnames, fs)
+	if n := newName(surname); n.forms[0] != "" {
+		f.surnames = append(f.surnames, n)
 	}
 	for _, a := range aliasSurnames(aliases) {
-		f.surnames = append(f.surnames, Forms(a))
+		f.surnames = append(f.surnames, newName(a))
 	}
 	if t := strings.Fields(Normalize(given)); len(t) > 0 {
 		f.given = append(f.given, t)
-		if i := strings.Fields(ICAO(given)); !slices.Equal(i, t) && len(i) > 0 {
+		if i := strings.Fields(ICAO(Romanize(given))); !slices.Equal(i, t) && len(i) > 0 {
 			f.given = append(f.given, i)
 		}
 	}
@@ -48,7 +50,7 @@ func newFields(surname, given string, aliases []string, dob fedmatch.Date, sex s
 		}
 	}
 	for _, d := range docs {
-		df := docFields{state: strings.ToUpper(strings.TrimSpace(d.IssuingState)), number: DocNumber(d.Number)}
+		df := docFields{state: strings.ToUpper(strings.TrimSpace(d.IssuingState)), number: DocNumber(d.Number), status: d.Status}
 		b := []byte(df.number)
 		slices.Sort(b)
 		df.sorted = string(b)
@@ -81,23 +83,96 @@ func swappedNames(p *fedmatch.Probe) *fields {
 	return f
 }
 
-// surnameLevel compares surname forms: exact when any forms agree, else by
-// the best Jaro–Winkler similarity of any probe form with any form of the
-// record's surname or aliases.
-func surnameLevel(ps, rs [][]string) int8 {
+// name is a name as compared: its forms and, for a name written in
+// another script, how it was written and the consonant skeleton of its
+// romanisation.
+type name struct {
+	forms  []string
+	script script
+	skel   string
+}
+
+// script says how a name was written, for comparing across scripts.
+type script uint8
+
+const (
+	latin     script = iota
+	alphabet         // Cyrillic or Greek: romanised letter by letter
+	abjad            // Hebrew or Arabic: romanised, short vowels unwritten
+	syllabary        // Hangul, kana or Chinese: romanised, and L and R are one sound
+)
+
+func newName(s string) name {
+	n := name{forms: Forms(s)}
+	for _, r := range s {
+		switch {
+		case r < 0x250: // Latin, with its accents
+		case r >= 0xAC00 && r <= 0xD7A3, unicode.In(r, unicode.Katakana, unicode.Hiragana, unicode.Han):
+			n.script = syllabary
+		case unicode.In(r, unicode.Hebrew, unicode.Arabic):
+			n.script = max(n.script, abjad)
+		case unicode.IsLetter(r):
+			n.script = max(n.script, alphabet)
+		}
+	}
+	if n.script != latin {
+		n.skel = Skeleton(n.forms[len(n.forms)-1])
+	}
+	return n
+}
+
+// nameSimilarity is the best Jaro–Winkler similarity of any forms of a
+// and b (1 when any are equal). When either was written in another
+// script, the romanisation is a guess at spelling and vowels are often
+// not written at all, so the consonant skeletons count for half.
+func nameSimilarity(a, b name) float64 {
+	best := 0.0
+	for _, x := range a.forms {
+		for _, y := range b.forms {
+			if x == y {
+				return 1
+			}
+			best = max(best, JaroWinkler(x, y))
+		}
+	}
+	if a.script == latin && b.script == latin {
+		return best
+	}
+	sa, sb := a.skel, b.skel
+	if sa == "" {
+		sa = Skeleton(a.forms[len(a.forms)-1])
+	}
+	if sb == "" {
+		sb = Skeleton(b.forms[len(b.forms)-1])
+	}
+	if a.script == syllabary || b.script == syllabary {
+		// Korean, Japanese and Chinese write L and R alike, and J for Z.
+		sa, sb = syllabaryClasses.Replace(sa), syllabaryClasses.Replace(sb)
+	}
+	w := skeletonWeight[max(a.script, b.script)]
+	return max(best, (1-w)*best+w*JaroWinkler(sa, sb))
+}
+
+var syllabaryClasses = strings.NewReplacer("L", "R", "J", "S")
+
+// skeletonWeight is the consonant skeleton's share in a cross-script
+// similarity, by script: more where the romanisation guesses more. Chosen
+// on the Wikidata name pairs (../shared/data/names; `make eval`).
+var skeletonWeight = [...]float64{latin: 0, alphabet: 0.5, abjad: 0.65, syllabary: 0.6}
+
+// surnameLevel compares the probe's surname with the record's surname and
+// aliases: exact when any forms agree, else by the best similarity.
+func surnameLevel(ps, rs []name) int8 {
 	if len(ps) == 0 || len(rs) == 0 {
 		return Missing
 	}
 	best := 0.0
-	for _, p := range ps[0] {
-		for _, r := range rs {
-			for _, x := range r {
-				if p == x {
-					return 0
-				}
-				best = max(best, JaroWinkler(p, x))
-			}
+	for _, r := range rs {
+		s := nameSimilarity(ps[0], r)
+		if s == 1 {
+			return 0
 		}
+		best = max(best, s)
 	}
 	return simLevel(best)
 }
@@ -267,6 +342,19 @@ func documentLevel(ps, rs []docFields) int8 {
 		}
 	}
 	return best
+}
+
+// documentStatus is the status of the record's document that one of the
+// probe's documents is (same state and number).
+func documentStatus(ps, rs []docFields) string {
+	for _, p := range ps {
+		for _, r := range rs {
+			if p.state == r.state && p.number == r.number && r.status != "" {
+				return r.status
+			}
+		}
+	}
+	return ""
 }
 
 // oneEdit reports whether a and b (ASCII) differ by one substitution,

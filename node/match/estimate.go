@@ -2,7 +2,6 @@ package match
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
 
@@ -201,14 +200,19 @@ type Stats struct {
 // varies, and should keep the default model or be given labelled pairs.
 const MinExpectedMatches = 30
 
-// Estimate fits m to the candidate pairs by expectation maximisation,
-// with u fixed from random pairs (almost all non-matches, so u needs no
-// inference), starting from a guess that agreement is likely among
-// matches. all is how many pairs the records make, candidates or not:
-// the prior is the chance that two records drawn at random are the same
-// person, as u is the chance of a level between two random records.
-// Errors: Invalid when the data hold too few pairs or too few likely
-// matches to estimate from.
+// Estimate fits m to the records' candidate pairs by expectation
+// maximisation, and takes u from random pairs. Candidate pairs share a
+// blocking key, so they agree on some field far more often than random
+// pairs do: EM therefore models them with their own u (the non-matching
+// candidates'), which it estimates alongside m, and starts from the pairs
+// that are surely one person (the same date of birth, names that agree or
+// nearly), so that it separates "the same person recorded twice" and not
+// "shares a common surname". The model then scores with that m, u from
+// random pairs and, as prior, the expected matches over all pairs the
+// records make, candidates or not: the chance that two records drawn at
+// random are the same person, as u is the chance of a level between two.
+// Errors: Invalid when the data hold too few pairs, or too few sure
+// duplicates to learn from.
 func Estimate(cands Patterns, sample Sample, source string) (*Model, Stats, error) {
 	const op = "match.Estimate"
 	specs := ComparisonSpecs()
@@ -216,66 +220,62 @@ func Estimate(cands Patterns, sample Sample, source string) (*Model, Stats, erro
 	if st.Pairs < 100 || st.Random < 100 {
 		return nil, st, fedmatch.E(op, fedmatch.Invalid, "%.0f candidate and %.0f random pairs: too few to estimate from (want at least 100 of each)", st.Pairs, st.Random)
 	}
-	u := sample.u(specs, 0)
-	m := make([][]float64, len(specs))
-	for c, s := range specs {
-		m[c] = make([]float64, len(s.Levels))
-		for l := range m[c] {
-			m[c][l] = math.Pow(0.2, float64(l))
+	seeds := Patterns{}
+	for v, n := range cands {
+		if v[CmpDOB] == 0 && v[CmpSurname] >= 0 && v[CmpSurname] <= 1 && v[CmpGiven] >= 0 && v[CmpGiven] <= 1 {
+			seeds[v] += n
 		}
-		normalise(m[c])
 	}
-	// EM runs over the candidate pairs and the random pairs together: the
-	// random ones show it what non-matches look like, so it cannot settle
-	// on calling every candidate a match (it did, on FEBRL dataset 2,
-	// where nearly all candidates are duplicates).
-	data := maps.Clone(cands)
-	for v, n := range sample.Random {
-		data[v] += n
+	if seeds.Total() < MinExpectedMatches {
+		return nil, st, fedmatch.E(op, fedmatch.Invalid, "only %.0f of %.0f candidate pairs are surely the same person (same date of birth, names that agree; want %d): the records hold too few duplicates to learn how one person's records vary; keep the default model or estimate from labelled pairs", seeds.Total(), st.Pairs, MinExpectedMatches)
 	}
-	prior := 0.1
+	m, uc := levelShares(seeds, specs, 1), sample.u(specs, 0)
+	prior := seeds.Total() / st.Pairs
 	for st.Iterations = 1; st.Iterations <= 500; st.Iterations++ {
 		nm := 0.0
-		acc := zeros(specs)
-		for v, n := range data {
+		am, au := zeros(specs), zeros(specs)
+		for v, n := range cands {
 			pm, pu := prior, 1-prior
 			for c, l := range v {
 				if l != Missing {
 					pm *= m[c][l]
-					pu *= u[c][l]
+					pu *= uc[c][l]
 				}
 			}
 			p := pm / (pm + pu)
 			nm += n * p
 			for c, l := range v {
 				if l != Missing {
-					acc[c][l] += n * p
+					am[c][l] += n * p
+					au[c][l] += n * (1 - p)
 				}
 			}
 		}
-		delta := math.Abs(nm/data.Total() - prior)
-		prior = nm / data.Total()
-		for c := range acc {
-			for l := range acc[c] {
-				acc[c][l] += 1e-3 // a level never seen among matches is rare, not impossible
-			}
-			normalise(acc[c])
-			for l := range acc[c] {
-				delta = max(delta, math.Abs(acc[c][l]-m[c][l]))
+		delta := math.Abs(nm/st.Pairs - prior)
+		prior = nm / st.Pairs
+		for _, x := range []struct{ acc, cur [][]float64 }{{am, m}, {au, uc}} {
+			for c := range x.acc {
+				for l := range x.acc[c] {
+					x.acc[c][l] += 1e-3 // a level never seen is rare, not impossible
+				}
+				normalise(x.acc[c])
+				for l := range x.acc[c] {
+					delta = max(delta, math.Abs(x.acc[c][l]-x.cur[c][l]))
+				}
 			}
 		}
-		m = acc
+		m, uc = am, au
 		st.Matches = nm
-		// Pairs sharing a document number are mostly the same person:
-		// those EM believes are matches do not count towards u.
-		u = sample.u(specs, nm*m[CmpDocument][0])
 		if delta < 1e-7 {
 			break
 		}
 	}
 	if st.Matches < MinExpectedMatches {
-		return nil, st, fedmatch.E(op, fedmatch.Invalid, "only %.0f of %.0f candidate pairs look like the same person (want %d): the records hold too few duplicates to learn how one person's records vary; keep the default model or estimate from labelled pairs", st.Matches, st.Pairs, MinExpectedMatches)
+		return nil, st, fedmatch.E(op, fedmatch.Invalid, "only %.0f of %.0f candidate pairs look like the same person (want %d): the records hold too few duplicates to learn from; keep the default model or estimate from labelled pairs", st.Matches, st.Pairs, MinExpectedMatches)
 	}
+	// Pairs sharing a document number are mostly the same person: those
+	// EM believes are matches do not count towards u.
+	u := sample.u(specs, st.Matches*m[CmpDocument][0])
 	model, err := newModel(st.Matches/sample.All, m, u, fmt.Sprintf("%s; EM over %.0f candidate pairs (%.0f expected matches, %d iterations), u from %.0f random pairs", source, st.Pairs, st.Matches, st.Iterations, st.Random))
 	if err != nil {
 		return nil, st, fedmatch.E(op, fedmatch.Invalid, "%w", err)

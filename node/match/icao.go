@@ -60,24 +60,38 @@ func ICAO(s string) string {
 
 // Forms returns the compact forms a name is compared and indexed under:
 // the folded one (MULLER) and, when it differs, the ICAO one (MUELLER), so
-// a probe typed either way meets a record written either way.
+// a probe typed either way meets a record written either way. A name in
+// Hangul, kana, Hebrew or Arabic script adds its romanisation (Romanize).
 func Forms(s string) []string {
 	f := Compact(s)
-	i := strings.ReplaceAll(ICAO(s), " ", "")
-	if i == f || i == "" {
-		return []string{f}
+	icao := ICAO(Romanize(s))
+	out := []string{f}
+	if i := strings.ReplaceAll(icao, " ", ""); i != f && i != "" {
+		out = append(out, i)
 	}
-	return []string{f, i}
-}
-
-// NameSimilarity is the Jaro–Winkler similarity of two names taken at
-// their closest forms (folded or ICAO), whatever script each is written in.
-func NameSimilarity(a, b string) float64 {
-	best := 0.0
-	for _, x := range Forms(a) {
-		for _, y := range Forms(b) {
-			best = max(best, JaroWinkler(x, y))
+	// A leading particle (van, de, al-, ...) is also left out: "van der
+	// Berg" is also BERG, "al-Tirawi" TIRAWI.
+	if w := strings.Fields(icao); len(w) > 1 {
+		i := 0
+		for i < len(w)-1 && particles[w[i]] {
+			i++
+		}
+		if i > 0 {
+			out = append(out, strings.Join(w[i:], ""))
 		}
 	}
-	return best
+	return out
+}
+
+// particles are the words before a surname that agencies keep or drop.
+var particles = map[string]bool{"AL": true, "EL": true, "VAN": true, "VON": true, "DER": true, "DEN": true, "DE": true,
+	"DA": true, "DI": true, "DO": true, "DOS": true, "DAS": true, "DU": true, "DEL": true, "DELLA": true, "LA": true,
+	"LE": true, "TER": true, "TEN": true, "BIN": true, "BEN": true, "IBN": true, "ABU": true, "ZU": true}
+
+// NameSimilarity is the similarity of two names as the matcher compares
+// surnames: Jaro–Winkler at their closest forms (folded, ICAO or
+// romanised), and, when either is written in a non-Latin script, also by
+// consonant skeleton (see nameSimilarity).
+func NameSimilarity(a, b string) float64 {
+	return nameSimilarity(newName(a), newName(b))
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fedmatch/fedmatch"
 )
@@ -82,11 +83,12 @@ func (q *query) Score(r *fedmatch.Record, x any) (fedmatch.Match, bool) {
 	if !ok {
 		return fedmatch.Match{}, false
 	}
-	kind := fedmatch.KindBiographic
+	m := fedmatch.Match{Record: r, Kind: fedmatch.KindBiographic, Score: Probability(w)}
 	if v[CmpDocument] == 0 {
-		kind = fedmatch.KindDocument
+		m.Kind = fedmatch.KindDocument
+		m.DocumentStatus = documentStatus(q.f.docs, rf.docs)
 	}
-	return fedmatch.Match{Record: r, Kind: kind, Score: Probability(w)}, true
+	return m, true
 }
 
 // weigh computes the levels and weight of the query against rf, the
@@ -95,9 +97,21 @@ func (q *query) Score(r *fedmatch.Record, x any) (fedmatch.Match, bool) {
 func (q *query) weigh(rf *fields) (Vector, float64, bool) {
 	model := q.m.model
 	var v Vector
-	compareOthers(q.f, rf, &v)
-	v[CmpSurname], v[CmpGiven] = Missing, Missing
+	for i := range v {
+		v[i] = Missing
+	}
+	// Date of birth and documents first: they rule out most candidates,
+	// and then nothing else need be compared.
+	v[CmpDOB] = dobLevel(q.f.dob, rf.dob)
+	v[CmpDocument] = documentLevel(q.f.docs, rf.docs)
 	w := model.Weight(v)
+	if w+model.best[CmpSex]+model.best[CmpNationality]+model.best[CmpPlaceOfBirth]+model.best[CmpSurname]+model.best[CmpGiven] < q.m.floor {
+		return v, w, false
+	}
+	v[CmpSex] = sexLevel(q.f.sex, rf.sex)
+	v[CmpNationality] = nationalityLevel(q.f.nats, rf.nats)
+	v[CmpPlaceOfBirth] = placeLevel(q.f.pob, rf.pob)
+	w = model.Weight(v)
 	if w+model.best[CmpSurname]+model.best[CmpGiven] < q.m.floor {
 		return v, w, false
 	}
@@ -138,6 +152,9 @@ const (
 	keyPrefix  = "sy:"  // first three letters of surname + birth year
 	keyNames   = "nm:"  // surname and first given name, in either order: survives a wrong date and swapped names
 	keyInitial = "si:"  // first four letters of surname + first given initial: survives a wrong date and a misspelt name
+	keyYearIni = "sz:"  // first three letters of surname + birth year + first given initial: sy: narrowed for large stores
+	keySound   = "ph:"  // consonant skeleton of surname + birth year: survives spelling and script (SANDLER, סנדלר)
+	keyDayIni  = "sm:"  // first three letters of surname + birth month and day + a given initial: survives a mistyped year
 )
 
 // RecordKeys returns the blocking keys of a record.
@@ -154,7 +171,13 @@ func (m *Matcher) RecordKeys(r *fedmatch.Record) []string {
 			}
 			ks = append(ks, keySurname+c)
 			if y := r.DateOfBirth.Year(); y != "" {
-				ks = append(ks, prefixKey(c, y))
+				ks = append(ks, prefixKey(c, y), soundKey(c, y))
+				for _, i := range initials(r.GivenNames) {
+					ks = append(ks, yearInitialKey(c, y, i))
+					if r.DateOfBirth.Full() {
+						ks = append(ks, dayInitialKey(c, r.DateOfBirth.Month()+r.DateOfBirth.Day(), i))
+					}
+				}
 			}
 			if k := initialKey(c, r.GivenNames); k != "" {
 				ks = append(ks, k)
@@ -189,14 +212,24 @@ func (m *Matcher) ProbeKeys(p *fedmatch.Probe) []string {
 		slices.Sort(ks)
 		return slices.Compact(ks)
 	}
+	ins := initials(p.GivenNames)
 	for _, c := range Forms(p.Surname) {
 		if k := initialKey(c, p.GivenNames); k != "" {
 			ks = append(ks, k)
 		}
 		if y := dob.Year(); y != "" {
 			n := int(y[0]-'0')*1000 + int(y[1]-'0')*100 + int(y[2]-'0')*10 + int(y[3]-'0')
+			ks = append(ks, soundKey(c, y))
 			for _, yy := range []int{n - 1, n, n + 1} {
 				ks = append(ks, prefixKey(c, fmt.Sprintf("%04d", yy)))
+				for _, i := range ins {
+					ks = append(ks, yearInitialKey(c, fmt.Sprintf("%04d", yy), i))
+				}
+			}
+			if dob.Full() {
+				for _, i := range ins {
+					ks = append(ks, dayInitialKey(c, dob.Month()+dob.Day(), i), dayInitialKey(c, dob.Day()+dob.Month(), i))
+				}
 			}
 		} else {
 			ks = append(ks, keySurname+c)
@@ -206,15 +239,48 @@ func (m *Matcher) ProbeKeys(p *fedmatch.Probe) []string {
 	return slices.Compact(ks)
 }
 
+// initials returns the distinct initials of the first three given names:
+// keys built on each survive given names reordered.
+func initials(given string) []string {
+	var out []string
+	for i, t := range strings.Fields(Normalize(given)) {
+		if i == 3 {
+			break
+		}
+		r, _ := utf8.DecodeRuneInString(t)
+		if s := string(r); !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func dayInitialKey(compact, monthDay, initial string) string {
+	p := []rune(compact)
+	return keyDayIni + string(p[:min(3, len(p))]) + monthDay + initial
+}
+
 // initialKey is the first four letters of a compact surname and the
 // initial of the first given name; "" without a given name.
 func initialKey(compact, given string) string {
-	g := Normalize(given)
-	if g == "" || compact == "" {
+	ins := initials(given)
+	if len(ins) == 0 || compact == "" {
 		return ""
 	}
 	p := []rune(compact)
-	return keyInitial + string(p[:min(4, len(p))]) + "|" + g[:1]
+	return keyInitial + string(p[:min(4, len(p))]) + "|" + ins[0]
+}
+
+// soundKey is the consonant skeleton of a compact surname form, with the
+// classes that differ only in Korean, Japanese and Chinese merged, and the
+// birth year.
+func soundKey(compact, year string) string {
+	return keySound + syllabaryClasses.Replace(Skeleton(compact)) + year
+}
+
+func yearInitialKey(compact, year, initial string) string {
+	p := []rune(compact)
+	return keyYearIni + string(p[:min(3, len(p))]) + year + initial
 }
 
 func prefixKey(compact, year string) string {

@@ -48,6 +48,7 @@ type entry struct {
 	Keys   []string
 	Rec    *fedmatch.Record
 	Fields any
+	until  time.Time // end of retention, parsed once
 }
 
 func schema() *memdb.DBSchema {
@@ -265,7 +266,8 @@ func (s *Store) insert(recs []*fedmatch.Record) error {
 	for _, r := range recs {
 		c := r.Clone()
 		ix := s.index.Index(c)
-		if err := txn.Insert(table, &entry{ID: c.ID, Keys: ix.Keys, Rec: c, Fields: ix.Fields}); err != nil {
+		until, _ := c.RetainedUntil().EndTime() // validated: a full date
+		if err := txn.Insert(table, &entry{ID: c.ID, Keys: ix.Keys, Rec: c, Fields: ix.Fields, until: until}); err != nil {
 			txn.Abort()
 			return err
 		}
@@ -280,7 +282,7 @@ func (s *Store) insert(recs []*fedmatch.Record) error {
 // is skipped whenever a more selective key of the probe reaches
 // something, so common names do not make every query scan hundreds of
 // candidates, and rare ones lose nothing.
-const MaxBucket = 256
+const MaxBucket = 128
 
 // Search scores the retained records in categories that share a blocking
 // key with q, skipping keys too common to be useful (see MaxBucket) when
@@ -289,35 +291,59 @@ const MaxBucket = 256
 func (s *Store) Search(q fedmatch.Query, categories []fedmatch.Category, now time.Time, limit int) ([]fedmatch.Match, int, error) {
 	const op = "store.Search"
 	txn := s.db.Txn(false)
-	var selective, common [][]*entry
-	for _, k := range q.Keys() {
+	// A bucket is read only until it proves too common: at a million
+	// records, reading whole common buckets only to skip them cost more
+	// than scoring the candidates.
+	read := func(k string, limit int) ([]*entry, bool, error) {
 		it, err := txn.Get(table, "key", k)
 		if err != nil {
-			return nil, 0, fedmatch.E(op, fedmatch.Internal, "%w", err)
+			return nil, false, fedmatch.E(op, fedmatch.Internal, "%w", err)
 		}
 		var bucket []*entry
 		for obj := it.Next(); obj != nil; obj = it.Next() {
+			if limit > 0 && len(bucket) == limit {
+				return nil, true, nil
+			}
 			bucket = append(bucket, obj.(*entry))
 		}
-		if len(bucket) > MaxBucket {
-			common = append(common, bucket)
-		} else if len(bucket) > 0 {
+		return bucket, false, nil
+	}
+	var selective [][]*entry
+	var common []string
+	for _, k := range q.Keys() {
+		bucket, tooMany, err := read(k, MaxBucket)
+		switch {
+		case err != nil:
+			return nil, 0, err
+		case tooMany:
+			common = append(common, k)
+		case len(bucket) > 0:
 			selective = append(selective, bucket)
 		}
 	}
-	if len(selective) == 0 {
-		selective = common // nothing narrower: the common keys are all there is
+	if len(selective) == 0 { // nothing narrower: the common keys are all there is
+		for _, k := range common {
+			bucket, _, err := read(k, 0)
+			if err != nil {
+				return nil, 0, err
+			}
+			selective = append(selective, bucket)
+		}
 	}
-	seen := map[*entry]bool{}
+	total := 0
+	for _, b := range selective {
+		total += len(b)
+	}
+	seen := make(map[*entry]struct{}, total)
 	var out []fedmatch.Match
 	scored := 0
 	for _, bucket := range selective {
 		for _, e := range bucket {
-			if seen[e] {
+			if _, dup := seen[e]; dup {
 				continue
 			}
-			seen[e] = true
-			if !slices.Contains(categories, e.Rec.Category) || !e.Rec.Retained(now) {
+			seen[e] = struct{}{}
+			if !now.Before(e.until) || !slices.Contains(categories, e.Rec.Category) {
 				continue
 			}
 			if limit > 0 && scored >= limit {

@@ -1,0 +1,37 @@
+package fedmatch_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/fedmatch/fedmatch"
+)
+
+func TestRecord_Validate(t *testing.T) {
+	good := func() *fedmatch.Record {
+		return &fedmatch.Record{ID: "r1", Category: fedmatch.FalseDocument, CollectedAt: "2025-01-01", RetentionUntil: "2030-01-01",
+			Surname: "Okafor", Documents: []fedmatch.Document{{Number: "A1", IssuingState: "NGA", Status: "stolen"}}}
+	}
+	tests := []struct {
+		name   string
+		change func(r *fedmatch.Record)
+		want   string // part of the error; "" for none
+	}{
+		{"valid", func(*fedmatch.Record) {}, ""},
+		{"no id", func(r *fedmatch.Record) { r.ID = " " }, "id is required"},
+		{"retention before collection", func(r *fedmatch.Record) { r.RetentionUntil = "2024-01-01" }, "before collected_at"},
+		{"document without state", func(r *fedmatch.Record) { r.Documents[0].IssuingState = "" }, "needs number and issuing_state"},
+		{"document status unknown", func(r *fedmatch.Record) { r.Documents[0].Status = "misplaced" }, `status "misplaced"`},
+		{"no surname, no document", func(r *fedmatch.Record) { r.Surname, r.Documents = "", nil }, "surname or a document"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := good()
+			tc.change(r)
+			err := r.Validate()
+			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("Validate() = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,84 @@
+package match_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/internal/synth"
+	"github.com/fedmatch/fedmatch/node/match"
+)
+
+// distinctPeople draws n synthetic people, each recorded once.
+func distinctPeople(n int) []*fedmatch.Record {
+	g := synth.New(5)
+	var recs []*fedmatch.Record
+	for i := range n {
+		recs = append(recs, g.Record(fmt.Sprintf("p%d", i), g.Person(), 2026))
+	}
+	return recs
+}
+
+// TestEstimate: EM, without labels, recovers m close to what the labels
+// say, and refuses records that hold no duplicates.
+func TestEstimate(t *testing.T) {
+	m := match.New(match.DefaultConfig(), nil)
+	recs, who := synth.Twice(3000, 5)
+	sample := match.NewSample(recs, 200_000, 1, nil)
+	em, st, err := match.Estimate(m.CandidatePairs(recs, 128), sample, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	probes := make([]fedmatch.Probe, len(recs))
+	for i, r := range recs {
+		probes[i] = fedmatch.ProbeOf(r)
+	}
+	labelled, err := match.EstimateLabelled(m.LabelledPairs(recs, probes, func(i, j int) bool { return i < j && who[i] == who[j] }, 128),
+		match.NewSample(recs, 200_000, 1, func(i, j int) bool { return who[i] == who[j] }), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Matches < 2700 || st.Matches > 3300 {
+		t.Errorf("EM expects %.0f matches among the candidates; 3000 people are recorded twice", st.Matches)
+	}
+	for c, cmp := range labelled.Comparisons {
+		for l := range cmp.Levels {
+			if d := math.Abs(cmp.M[l] - em.Comparisons[c].M[l]); d > 0.05 {
+				t.Errorf("%s %s: EM m %.3f, labelled m %.3f", cmp.Name, cmp.Levels[l], em.Comparisons[c].M[l], cmp.M[l])
+			}
+		}
+	}
+
+	distinct := distinctPeople(3000)
+	if _, _, err := match.Estimate(m.CandidatePairs(distinct, 128), match.NewSample(distinct, 200_000, 1, nil), "test"); !fedmatch.IsCode(err, fedmatch.Invalid) {
+		t.Fatalf("records of distinct people: %v, want Invalid", err)
+	}
+}
+
+// TestModel_Parse: the default model parses, and a model that does not
+// fit the code's comparisons is refused.
+func TestModel_Parse(t *testing.T) {
+	def := match.DefaultModel()
+	for _, tc := range []struct {
+		name string
+		edit func(m *match.Model)
+	}{
+		{"prior not a probability", func(m *match.Model) { m.Prior = 1 }},
+		{"comparison missing", func(m *match.Model) { m.Comparisons = m.Comparisons[1:] }},
+		{"level renamed", func(m *match.Model) { m.Comparisons[0].Levels = []string{"a", "b", "c", "d"} }},
+		{"m does not sum to 1", func(m *match.Model) { m.Comparisons[0].M = []float64{0.5, 0.5, 0.5, 0.5} }},
+		{"u of 0", func(m *match.Model) { m.Comparisons[0].U = []float64{0, 0.5, 0.25, 0.25} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := match.ParseModel(def.Marshal())
+			tc.edit(m)
+			if _, err := match.ParseModel(m.Marshal()); !fedmatch.IsCode(err, fedmatch.Invalid) {
+				t.Fatalf("ParseModel: %v, want Invalid", err)
+			}
+		})
+	}
+	if _, err := match.ParseModel([]byte(`{"prior": 0.1, "extra": 1}`)); !fedmatch.IsCode(err, fedmatch.Malformed) {
+		t.Fatalf("unknown field: %v, want Malformed", err)
+	}
+}
