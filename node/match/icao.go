@@ -93,5 +93,6 @@ var particles = map[string]bool{"AL": true, "EL": true, "VAN": true, "VON": true
 // romanised), and, when either is written in a non-Latin script, also by
 // consonant skeleton (see nameSimilarity).
 func NameSimilarity(a, b string) float64 {
-	return nameSimilarity(newName(a), newName(b))
+	s, _ := nameSimilarity(newName(a), newName(b))
+	return s
 }

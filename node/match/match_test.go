@@ -115,6 +115,20 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+// TestCompare_Nicknames: a short form or another language's form of a
+// given name is a close match, not a different name.
+func TestCompare_Nicknames(t *testing.T) {
+	for _, tc := range [][2]string{{"Bill", "William"}, {"Giuseppe", "Joseph"}, {"Muhammad", "Mehmet Ali"}} {
+		v := match.Compare(&fedmatch.Probe{GivenNames: tc[0]}, &fedmatch.Record{GivenNames: tc[1]})
+		if v[match.CmpGiven] != 1 {
+			t.Errorf("%s against %s: given-names level %d, want 1 (close)", tc[0], tc[1], v[match.CmpGiven])
+		}
+	}
+	if v := match.Compare(&fedmatch.Probe{GivenNames: "Bill"}, &fedmatch.Record{GivenNames: "Robert"}); v[match.CmpGiven] != 3 {
+		t.Errorf("Bill against Robert: level %d, want 3 (different)", v[match.CmpGiven])
+	}
+}
+
 func TestMatcher_Score(t *testing.T) {
 	m := match.New(match.DefaultConfig(), nil)
 	rec := &fedmatch.Record{ID: "r1", Surname: "Müller", GivenNames: "Anna Maria", DateOfBirth: "1979-05-17", Sex: "F",
@@ -131,7 +145,7 @@ func TestMatcher_Score(t *testing.T) {
 		{"document other state", fedmatch.Probe{Documents: []fedmatch.Document{{Number: "C01X00T47", IssuingState: "AUT"}}}, "", 0, false},
 		{"exact name", fedmatch.Probe{Surname: "MULLER", GivenNames: "anna maria", DateOfBirth: "1979-05-17"}, fedmatch.KindBiographic, 0.99, true},
 		{"given names reordered", fedmatch.Probe{Surname: "Muller", GivenNames: "Maria Anna", DateOfBirth: "1979-05-17"}, fedmatch.KindBiographic, 0.99, true},
-		{"typo and partial dob", fedmatch.Probe{Surname: "Muler", GivenNames: "Anna", DateOfBirth: "1979"}, fedmatch.KindBiographic, 0.5, true},
+		{"typo and partial dob", fedmatch.Probe{Surname: "Muler", GivenNames: "Anna", DateOfBirth: "1979", Sex: "F"}, fedmatch.KindBiographic, 0.55, true},
 		{"alias", fedmatch.Probe{Surname: "Schmidt", GivenNames: "Anna", DateOfBirth: "1979-05-17"}, fedmatch.KindBiographic, 0.95, true},
 		{"other person", fedmatch.Probe{Surname: "Okafor", GivenNames: "Chidi", DateOfBirth: "1984-02-29"}, "", 0, false},
 		{"names swapped", fedmatch.Probe{Surname: "Anna", GivenNames: "Muller", DateOfBirth: "1979-05-17"}, fedmatch.KindBiographic, 0.93, true},

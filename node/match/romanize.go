@@ -129,10 +129,18 @@ var arabic = map[rune]string{
 	'ی': "I", 'ڤ': "V", 'ٹ': "T", 'ڈ': "D", 'ڑ': "R", 'ں': "N", 'ھ': "H", 'ے': "E",
 }
 
-// pinyinSpelling respells the pinyin letters whose sound other
-// romanisations write otherwise (X is S-like, Q is CH-like, ZH is J-like,
-// C is TS), syllable by syllable, for comparing with Latin names.
-var pinyinSpelling = strings.NewReplacer("ZH", "J", "CH", "CH", "C", "TS", "X", "S", "Q", "CH")
+// respellPinyin respells a pinyin syllable's initial where other
+// romanisations write its sound otherwise, for comparing with Latin names:
+// X is S-like, Q CH-like, C is TS, ZH is J-like, and J (基 ji, 吉 ji, 加
+// jia) is how Chinese writes a foreign G or K.
+func respellPinyin(p string) string {
+	for _, r := range [][2]string{{"ZH", "J"}, {"CH", "CH"}, {"C", "TS"}, {"X", "S"}, {"Q", "CH"}, {"J", "G"}} {
+		if strings.HasPrefix(p, r[0]) {
+			return r[1] + p[len(r[0]):]
+		}
+	}
+	return p
+}
 
 // pinyinArgs reads each character in its most common reading, without
 // tones, and drops nothing.
@@ -164,7 +172,7 @@ func Romanize(s string) string {
 		}
 		if unicode.Is(unicode.Han, r) {
 			for _, p := range pinyin.SinglePinyin(r, pinyinArgs) {
-				b.WriteString(pinyinSpelling.Replace(strings.ToUpper(p)))
+				b.WriteString(respellPinyin(strings.ToUpper(p)))
 				break
 			}
 			changed = true
