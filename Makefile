@@ -74,6 +74,8 @@ fuzz:
 		$(GO) test ./wire -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./node/store -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./node/match/mrz -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	@for t in FuzzMatch FuzzParseModel; do \
+		$(GO) test ./node/match -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
 
 tidy:
 	$(GO) mod tidy

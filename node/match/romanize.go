@@ -200,6 +200,19 @@ func Romanize(s string) string {
 			continue
 		}
 		if t, ok := hebrew[r]; ok {
+			// Bet, kaf and pe are B, K and P at the start of a word and
+			// mostly V, KH and F after a vowel inside it; a final he is
+			// the vowel A, heard or not.
+			initial := i == 0 || !unicode.IsLetter(rs[i-1])
+			final := i == len(rs)-1 || !unicode.IsLetter(rs[i+1])
+			switch {
+			case r == 'ב' && !initial:
+				t = "V"
+			case r == 'פ' && !initial:
+				t = "F"
+			case r == 'ה' && final && !initial:
+				t = "A"
+			}
 			b.WriteString(t)
 			changed = true
 		} else if t, ok := arabic[r]; ok {

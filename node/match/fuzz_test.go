@@ -1,0 +1,67 @@
+package match_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/node/match"
+)
+
+// FuzzMatch: a probe's names come from another agency; preparing and
+// scoring it, in any script or none, must never panic, and a score is a
+// probability.
+func FuzzMatch(f *testing.F) {
+	f.Add("Müller", "Anna Maria", "1979-05", "München", "C01X00T47")
+	f.Add("ピノック", "トゥホルスキー", "", "", "")
+	f.Add("الطيراوي", "محمد", "1980", "", "")
+	f.Add("van der Berg", "J", "1984-02-29", "", "x")
+	f.Add("\xff\xfe", "ッ", "1984-13", "ー", "")
+	f.Add("김민수", "克魯森", "", "סנדלר", "A1")
+	recs := []*fedmatch.Record{
+		{Surname: "Müller", GivenNames: "Anna Maria", DateOfBirth: "1979-05-17", Sex: "F", PlaceOfBirth: "München",
+			Aliases: []string{"al-Tirawi"}, Documents: []fedmatch.Document{{Number: "C01X00T47", IssuingState: "DEU", Status: "stolen"}}},
+		{Surname: "김", GivenNames: "ピノック", DateOfBirth: "1980"},
+		{Surname: "סנדלר"},
+	}
+	m := match.New(match.Config{}, nil)
+	fields := make([]any, len(recs))
+	for i, r := range recs {
+		fields[i] = m.Index(r).Fields
+	}
+	f.Fuzz(func(t *testing.T, surname, given, dob, place, doc string) {
+		p := fedmatch.Probe{Surname: surname, GivenNames: given, DateOfBirth: fedmatch.Date(dob), PlaceOfBirth: place}
+		if doc != "" {
+			p.Documents = []fedmatch.Document{{Number: doc, IssuingState: "DEU"}}
+		}
+		if p.Validate() != nil {
+			return
+		}
+		q := m.Prepare(&p)
+		_ = q.Keys()
+		for i, r := range recs {
+			if got, ok := q.Score(r, fields[i]); ok && !(got.Score >= 0 && got.Score <= 1) {
+				t.Fatalf("score %v is not a probability", got.Score)
+			}
+		}
+	})
+}
+
+// FuzzParseModel: a model file is checked before a node scores with it;
+// any bytes are refused with an error or give a model that survives a
+// round trip.
+func FuzzParseModel(f *testing.F) {
+	f.Add(match.DefaultModel().Marshal())
+	f.Add([]byte(`{"prior": 0.5, "comparisons": []}`))
+	f.Add([]byte(`{"prior": 1e-300, "comparisons": [{"name": "surname", "levels": [], "m": [], "u": []}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := match.ParseModel(b)
+		if err != nil {
+			return
+		}
+		again, err := match.ParseModel(m.Marshal())
+		if err != nil || !bytes.Equal(again.Marshal(), m.Marshal()) {
+			t.Fatalf("round trip: %v", err)
+		}
+	})
+}
