@@ -42,11 +42,16 @@ reported by 'fedmatch node status' while the old policy keeps serving.
 
 'fedmatch node import --data DIR FILE' adds a JSON Lines file of records
 to a data directory, all or nothing. A running node loads it on restart.
-'fedmatch node status' asks a running node for its records and policy.`)
+'fedmatch node status' asks a running node for its records, match model
+and policy.
+
+The node scores candidates with the match model in DIR/model.json, made
+by 'fedmatch model estimate --data DIR' from its own records, or else the
+default model built in ('fedmatch model show --data DIR' prints it).`)
 	url := fs.String("nats", "nats://127.0.0.1:4222", "NATS server URL")
 	fed := fs.String("fed", "", "federation folder (from 'fedmatch certs init')")
 	agency := fs.String("agency", "", "the agency this node answers for")
-	data := fs.String("data", "", "data directory: records, audit log, node secret")
+	data := fs.String("data", "", "data directory: records, audit log, node secret, match model")
 	pol := fs.String("policies", "", "policy folder laid out like policies/, watched for changes (default: the policies built in)")
 	bundleFile := fs.String("bundle", "", "a signed OPA bundle (opa build --signing-alg EdDSA --signing-key <agency key>), verified against the agency's certificate and watched for changes")
 	every := fs.Duration("policy-interval", time.Second, "how often to check --policies or --bundle for changes")
@@ -157,8 +162,8 @@ serving and when it was loaded, and the latest rejected policy change.`)
 	if err := json.Unmarshal(b, &st); err != nil {
 		return fedmatch.E("node.Status", fedmatch.Malformed, "%w", err)
 	}
-	fmt.Fprintf(e.stdout, "node %s: %d records, up since %s\npolicy revision %s, loaded %s\n", st.Agency, st.Records,
-		st.StartedAt.Format(time.RFC3339), st.Policy.Revision, st.Policy.LoadedAt.Format(time.RFC3339))
+	fmt.Fprintf(e.stdout, "node %s: %d records, up since %s\nmatch model: %s\npolicy revision %s, loaded %s\n", st.Agency, st.Records,
+		st.StartedAt.Format(time.RFC3339), st.Model, st.Policy.Revision, st.Policy.LoadedAt.Format(time.RFC3339))
 	if st.Policy.LastError != "" {
 		fmt.Fprintf(e.stdout, "rejected change at %s (the revision above keeps serving):\n  %s\n",
 			st.Policy.LastErrorAt.Format(time.RFC3339), st.Policy.LastError)

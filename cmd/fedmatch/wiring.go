@@ -51,6 +51,7 @@ type nodeOptions struct {
 type nodeStatus struct {
 	Agency    fedmatch.AgencyID `json:"agency"`
 	Records   int               `json:"records"`
+	Model     string            `json:"model"` // where the match model came from
 	Policy    policy.Status     `json:"policy"`
 	StartedAt time.Time         `json:"started_at"`
 }
@@ -130,7 +131,7 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	sctx, stop := context.WithCancel(ctx)
 	started := time.Now().UTC()
 	status := func(context.Context, []byte) []byte {
-		b, _ := json.Marshal(nodeStatus{Agency: o.Agency, Records: st.Len(), Policy: pol.Status(), StartedAt: started})
+		b, _ := json.Marshal(nodeStatus{Agency: o.Agency, Records: st.Len(), Model: model.Source, Policy: pol.Status(), StartedAt: started})
 		return b
 	}
 	_, err = bus.Serve(sctx, o.NC, bus.ServiceConfig{
