@@ -154,7 +154,13 @@ func nameSimilarity(a, b name) (float64, bool) {
 	w := skeletonWeight[max(a.script, b.script)]
 	sim := max(best, (1-w)*best+w*JaroWinkler(sa, sb))
 	// And by phonetic edit distance of the romanised forms.
-	ed := PhoneticSimilarity(a.forms[len(a.forms)-1], b.forms[len(b.forms)-1], lr)
+	fa, fb := a.forms[len(a.forms)-1], b.forms[len(b.forms)-1]
+	if max(a.script, b.script) == abjad {
+		// Arabic writes G and J with one letter (ج), Hebrew J as G with a
+		// geresh: the two are one sound here.
+		fa, fb = strings.ReplaceAll(fa, "J", "G"), strings.ReplaceAll(fb, "J", "G")
+	}
+	ed := PhoneticSimilarity(fa, fb, lr)
 	return (1-phoneticWeight)*sim + phoneticWeight*ed, true
 }
 

@@ -30,15 +30,25 @@ var (
 // no final.
 const hangulEU = 18
 
-func romanizeHangul(r rune, b *strings.Builder) bool {
+// romanizeHangul writes syllable r, given the one before it (0 if none).
+// Beyond Revised Romanization: ㄹ after a final ㄹ is L (LL), and ㅅ
+// before a Y vowel is SH (셰인 SHEIN, for Shane), as loanwords write them.
+func romanizeHangul(r, prev rune, b *strings.Builder) bool {
 	if r < 0xAC00 || r > 0xD7A3 {
 		return false
 	}
 	s := int(r - 0xAC00)
 	l, v, t := s/(21*28), (s%(21*28))/28, s%28
-	b.WriteString(hangulInitial[l])
+	initial, medial := hangulInitial[l], hangulMedial[v]
+	switch {
+	case initial == "R" && prev >= 0xAC00 && prev <= 0xD7A3 && hangulFinal[int(prev-0xAC00)%28] == "L":
+		initial = "L"
+	case initial == "S" && strings.HasPrefix(medial, "Y"):
+		initial, medial = "SH", medial[1:]
+	}
+	b.WriteString(initial)
 	if v != hangulEU || t != 0 {
-		b.WriteString(hangulMedial[v])
+		b.WriteString(medial)
 	}
 	b.WriteString(hangulFinal[t])
 	return true
@@ -104,10 +114,25 @@ func romanizeKana(rs []rune, i int, b *strings.Builder) int {
 		double = false
 		syl = append(syl, k)
 	}
-	for _, s := range syl {
+	// Japanese writes a consonant that ends a syllable in the source
+	// with a vowel after it: SU, KU, RU, TO, DO ... before another
+	// consonant or at the end, after the first syllable, are read as the
+	// bare consonant (STRYKER, SUTORAIKA: SUTRAIKA).
+	for i, s := range syl {
+		if i > 0 && len(s) >= 2 && epenthetic(s) && (i == len(syl)-1 || !strings.ContainsRune("AIUEO", rune(syl[i+1][0]))) {
+			s = s[:len(s)-1]
+		}
 		b.WriteString(s)
 	}
 	return j
+}
+
+// epenthetic reports whether a kana syllable is one Japanese uses for a
+// bare consonant: a consonant with U, or T or D with O.
+func epenthetic(s string) bool {
+	v := s[len(s)-1]
+	c := s[:len(s)-1]
+	return (v == 'U' && !strings.ContainsAny(c, "AEIOUY")) || (v == 'O' && (c == "T" || c == "D"))
 }
 
 // hebrew maps Hebrew letters to their usual consonant (or, for the
@@ -118,6 +143,15 @@ var hebrew = map[rune]string{
 	'כ': "K", 'ך': "KH", 'ל': "L", 'מ': "M", 'ם': "M", 'נ': "N", 'ן': "N", 'ס': "S", 'ע': "E", 'פ': "P", 'ף': "F",
 	'צ': "TS", 'ץ': "TS", 'ק': "K", 'ר': "R", 'ש': "SH", 'ת': "T",
 }
+
+// wordStart reports whether rs[i] begins a word: nothing but a space or
+// punctuation before it (a geresh belongs to the letter it follows).
+func wordStart(rs []rune, i int) bool {
+	return i == 0 || (!unicode.IsLetter(rs[i-1]) && rs[i-1] != '\'' && rs[i-1] != '׳')
+}
+
+// hebrewGeresh are the letters a geresh turns into a foreign sound.
+var hebrewGeresh = map[rune]string{'ג': "J", 'צ': "CH", 'ץ': "CH", 'ז': "ZH", 'ת': "TH", 'ד': "DH", 'ח': "KH"}
 
 // arabic maps Arabic letters (with the Persian and Urdu additions) to
 // their usual romanisation; alif, waw and ya write long vowels.
@@ -142,6 +176,21 @@ func respellPinyin(p string) string {
 	return p
 }
 
+// hanConsonant are the characters the Xinhua convention for foreign names
+// uses for a consonant without a vowel, with that consonant.
+var hanConsonant = map[rune]string{'斯': "S", '克': "K", '尔': "R", '爾': "R", '德': "D", '特': "T", '夫': "F", '姆': "M",
+	'格': "G", '普': "P", '布': "B", '茨': "TS", '兹': "Z", '茲': "Z", '赫': "H", '弗': "F", '徳': "D"}
+
+// hanVowelNext reports whether a character's reading begins with a vowel
+// (阿 A, 埃 AI, 伊 YI, 奥 AO, 乌 WU ...), so a bare consonant before it
+// is not bare.
+func hanVowelNext(r rune) bool {
+	for _, p := range pinyin.SinglePinyin(r, pinyinArgs) {
+		return p != "" && strings.ContainsRune("aeiouyw", rune(p[0]))
+	}
+	return false
+}
+
 // pinyinArgs reads each character in its most common reading, without
 // tones, and drops nothing.
 var pinyinArgs = pinyin.Args{Style: pinyin.Normal, Fallback: func(r rune, _ pinyin.Args) []string { return []string{string(r)} }}
@@ -158,7 +207,11 @@ func Romanize(s string) string {
 	changed := false
 	for i := 0; i < len(rs); {
 		r := rs[i]
-		if romanizeHangul(r, &b) {
+		prev := rune(0)
+		if i > 0 {
+			prev = rs[i-1]
+		}
+		if romanizeHangul(r, prev, &b) {
 			changed = true
 			i++
 			continue
@@ -171,6 +224,15 @@ func Romanize(s string) string {
 			}
 		}
 		if unicode.Is(unicode.Han, r) {
+			// Characters that transliterate a bare consonant (斯 for the
+			// S of -ski, 尔 for an R) are read as that consonant after
+			// the first character, unless a vowel follows.
+			if c, ok := hanConsonant[r]; ok && i > 0 && (i+1 == len(rs) || !hanVowelNext(rs[i+1])) {
+				b.WriteString(c)
+				changed = true
+				i++
+				continue
+			}
 			for _, p := range pinyin.SinglePinyin(r, pinyinArgs) {
 				b.WriteString(respellPinyin(strings.ToUpper(p)))
 				break
@@ -182,7 +244,7 @@ func Romanize(s string) string {
 		// Vav and yod begin a word as consonants (V, Y), and a doubled
 		// vav is V (W in foreign names); elsewhere they mostly write O/U
 		// and I.
-		if r == 'ו' && (i == 0 || !unicode.IsLetter(rs[i-1]) || (i+1 < len(rs) && rs[i+1] == 'ו')) {
+		if r == 'ו' && (wordStart(rs, i) || (i+1 < len(rs) && rs[i+1] == 'ו')) {
 			b.WriteString("V")
 			changed = true
 			i++
@@ -203,9 +265,14 @@ func Romanize(s string) string {
 			// Bet, kaf and pe are B, K and P at the start of a word and
 			// mostly V, KH and F after a vowel inside it; a final he is
 			// the vowel A, heard or not.
-			initial := i == 0 || !unicode.IsLetter(rs[i-1])
+			initial := wordStart(rs, i)
 			final := i == len(rs)-1 || !unicode.IsLetter(rs[i+1])
+			geresh := i+1 < len(rs) && (rs[i+1] == '\'' || rs[i+1] == '׳')
 			switch {
+			case geresh && hebrewGeresh[r] != "":
+				// A geresh marks a sound Hebrew has no letter for: ג׳ is
+				// J, צ׳ CH, ז׳ ZH, ת׳ TH.
+				t = hebrewGeresh[r]
 			case r == 'ב' && !initial:
 				t = "V"
 			case r == 'פ' && !initial:
@@ -215,6 +282,10 @@ func Romanize(s string) string {
 			}
 			b.WriteString(t)
 			changed = true
+		} else if r == 'ت' && i+1 < len(rs) && rs[i+1] == 'ش' {
+			b.WriteString("CH") // تش writes the CH (and Č, Ć) Arabic has no letter for
+			changed = true
+			i++
 		} else if t, ok := arabic[r]; ok {
 			b.WriteString(t)
 			changed = true
