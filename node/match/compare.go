@@ -152,6 +152,8 @@ func nameSimilarity(a, b name) (float64, bool) {
 		sa, sb = syllabaryClasses.Replace(sa), syllabaryClasses.Replace(sb)
 	}
 	w := skeletonWeight[max(a.script, b.script)]
+	pa, pb := phoneticSpelling(a.forms[len(a.forms)-1]), phoneticSpelling(b.forms[len(b.forms)-1])
+	best = max(best, JaroWinkler(pa, pb))
 	sim := max(best, (1-w)*best+w*JaroWinkler(sa, sb))
 	// And by phonetic edit distance of the romanised forms.
 	fa, fb := a.forms[len(a.forms)-1], b.forms[len(b.forms)-1]

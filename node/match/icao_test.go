@@ -1,6 +1,7 @@
 package match_test
 
 import (
+	"math"
 	"os"
 	"slices"
 	"testing"
@@ -63,7 +64,7 @@ func TestCrossScript(t *testing.T) {
 	for _, tc := range []struct {
 		script string
 		floor  float64
-	}{{"russian", 0.91}, {"hebrew", 0.87}, {"arabic", 0.88}, {"katakana", 0.81}, {"korean", 0.71}, {"chinese", 0.62}} {
+	}{{"russian", 0.91}, {"hebrew", 0.90}, {"arabic", 0.90}, {"katakana", 0.84}, {"korean", 0.74}, {"chinese", 0.67}} {
 		t.Run(tc.script, func(t *testing.T) {
 			f, err := os.Open("../../../shared/data/names/wd_" + tc.script + "_20.tsv")
 			if err != nil {
@@ -112,5 +113,28 @@ func TestForms_Particles(t *testing.T) {
 		if f := match.Forms(in); !slices.Contains(f, want) {
 			t.Errorf("Forms(%q) = %v, want %q among them", in, f, want)
 		}
+	}
+}
+
+// TestPhoneticSimilarity: spellings of one sound are one name; a vowel or
+// a same-class consonant costs less than another consonant.
+func TestPhoneticSimilarity(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		lr   bool
+		want float64
+	}{
+		{"MARCELL", "MARSEL", false, 1}, // C before E is S; doubles are one
+		{"PHILIPPE", "FILIPE", false, 1},
+		{"ALEXANDER", "ALEKSANDER", false, 1},
+		{"LOCKER", "ROKA", true, 0.70}, // CK is K; L and R one sound (0.3), E for A (0.2), R dropped (1): 1.5 over 5
+	} {
+		if got := match.PhoneticSimilarity(tc.a, tc.b, tc.lr); math.Abs(got-tc.want) > 0.01 {
+			t.Errorf("PhoneticSimilarity(%s, %s, %v) = %.3f, want %.3f", tc.a, tc.b, tc.lr, got, tc.want)
+		}
+	}
+	vowel, class, other := match.PhoneticSimilarity("SANDLER", "SANDLAR", false), match.PhoneticSimilarity("SANDLER", "SANTLER", false), match.PhoneticSimilarity("SANDLER", "SARDLER", false)
+	if !(vowel > class && class > other) {
+		t.Errorf("vowel %.3f, same class %.3f, other %.3f: want them in that order", vowel, class, other)
 	}
 }

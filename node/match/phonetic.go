@@ -1,5 +1,7 @@
 package match
 
+import "strings"
+
 // Phonetic edit distance, after Zobel and Dart's Editex (1996): an edit
 // distance in which a substitution within a class of letters that sound
 // alike costs little, and a vowel costs less to insert or drop than a
@@ -42,10 +44,38 @@ func phoneticClass(c byte, lr bool) byte {
 	return c
 }
 
+// phoneticSpelling rewrites a compact upper-case Latin name as it sounds,
+// as far as spelling alone tells: other scripts write sounds, not Latin
+// letters, and never a doubled one. PH is F, CK K, SCH SH, X KS, TZ TS; C
+// is S before E, I or Y and K elsewhere (CH stays); repeated letters are
+// one.
+func phoneticSpelling(s string) string {
+	s = phoneticDigraphs.Replace(s)
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == 'C' && i+1 < len(s) && s[i+1] != 'H' {
+			if strings.IndexByte("EIY", s[i+1]) >= 0 {
+				c = 'S'
+			} else {
+				c = 'K'
+			}
+		}
+		if len(b) > 0 && b[len(b)-1] == c {
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+var phoneticDigraphs = strings.NewReplacer("PH", "F", "CK", "K", "SCH", "SH", "X", "KS", "TZ", "TS")
+
 // PhoneticSimilarity is 1 less the phonetic edit distance of two compact
-// upper-case Latin names over the longer's length (0 when either is
-// empty); lr merges L and R.
+// upper-case Latin names, each as phoneticSpelling writes it, over the
+// longer's length (0 when either is empty); lr merges L and R.
 func PhoneticSimilarity(a, b string, lr bool) float64 {
+	a, b = phoneticSpelling(a), phoneticSpelling(b)
 	n, m := len(a), len(b)
 	if n == 0 || m == 0 {
 		return 0
@@ -68,7 +98,9 @@ func PhoneticSimilarity(a, b string, lr bool) float64 {
 			return 0
 		case cx == '.' && cy == '.':
 			return costVowelSub
-		case cx == cy:
+		case cx == cy, x == 'W' && cy == 'B', y == 'W' && cx == 'B':
+			// Hebrew and Arabic write W and V with one letter, and a
+			// German W (a V) as Arabic F.
 			return costClassSub
 		}
 		return costOther

@@ -287,6 +287,11 @@ func Romanize(s string) string {
 			changed = true
 			i++
 		} else if t, ok := arabic[r]; ok {
+			// A final he after a letter writes a final vowel, as in the
+			// French -ier, -et (أوليفييه for Olivier).
+			if r == 'ه' && !wordStart(rs, i) && (i+1 == len(rs) || !unicode.IsLetter(rs[i+1])) {
+				t = "E"
+			}
 			b.WriteString(t)
 			changed = true
 		} else if r == '・' || r == '·' {
