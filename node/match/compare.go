@@ -157,6 +157,11 @@ func nameSimilarity(a, b name) (float64, bool) {
 	sim := max(best, (1-w)*best+w*JaroWinkler(sa, sb))
 	// And by phonetic edit distance of the romanised forms.
 	fa, fb := a.forms[len(a.forms)-1], b.forms[len(b.forms)-1]
+	if lr {
+		// Korean and Japanese take English names as spoken without an R
+		// before a consonant or at the end (BARLEY, バーリー BARI).
+		fa, fb = dropFinalR(fa), dropFinalR(fb)
+	}
 	if max(a.script, b.script) == abjad {
 		// Arabic writes G and J with one letter (ج), Hebrew J as G with a
 		// geresh: the two are one sound here.
@@ -164,6 +169,22 @@ func nameSimilarity(a, b name) (float64, bool) {
 	}
 	ed := PhoneticSimilarity(fa, fb, lr)
 	return (1-phoneticWeight)*sim + phoneticWeight*ed, true
+}
+
+// dropFinalR leaves out an R after a vowel that no vowel follows.
+func dropFinalR(s string) string {
+	if !strings.Contains(s, "R") {
+		return s
+	}
+	vowel := func(c byte) bool { return strings.IndexByte("AEIOUY", c) >= 0 }
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == 'R' && i > 0 && vowel(s[i-1]) && (i+1 == len(s) || !vowel(s[i+1])) {
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
 }
 
 // phoneticWeight is the phonetic edit distance's share in a cross-script

@@ -45,6 +45,8 @@ func romanizeHangul(r, prev rune, b *strings.Builder) bool {
 		initial = "L"
 	case initial == "S" && strings.HasPrefix(medial, "Y"):
 		initial, medial = "SH", medial[1:]
+	case initial == "CH" && v == hangulEU && t == 0:
+		initial = "TS" // 츠 writes a foreign TS or TZ (겐츠 for Gentz)
 	}
 	b.WriteString(initial)
 	if v != hangulEU || t != 0 {
