@@ -14,11 +14,14 @@ import (
 type fields struct {
 	surnames []name     // the surname, then each alias surname
 	given    [][]string // the given names as tokens, folded; then ICAO when that differs
-	dob      fedmatch.Date
-	sex      byte // 'M', 'F' or 0
-	nats     []string
-	pob      string
-	docs     []docFields
+	// givenOther holds the given names as names, when they are written in
+	// a non-Latin script, for comparing across scripts.
+	givenOther []name
+	dob        fedmatch.Date
+	sex        byte // 'M', 'F' or 0
+	nats       []string
+	pob        string
+	docs       []docFields
 }
 
 type docFields struct {
@@ -38,6 +41,9 @@ func newFields(surname, given string, aliases []string, dob fedmatch.Date, sex s
 		f.given = append(f.given, t)
 		if i := strings.Fields(ICAO(Romanize(given))); !slices.Equal(i, t) && len(i) > 0 {
 			f.given = append(f.given, i)
+		}
+		if !isLatin(given) {
+			f.givenOther = givenNames(given)
 		}
 	}
 	switch s := strings.ToUpper(strings.TrimSpace(sex)); s {
@@ -89,7 +95,6 @@ func swappedNames(p *fedmatch.Probe) *fields {
 type name struct {
 	forms  []string
 	script script
-	skel   string
 }
 
 // script says how a name was written, for comparing across scripts.
@@ -115,17 +120,14 @@ func newName(s string) name {
 			n.script = max(n.script, alphabet)
 		}
 	}
-	if n.script != latin {
-		n.skel = Skeleton(n.forms[len(n.forms)-1])
-	}
 	return n
 }
 
 // nameSimilarity is the best Jaro–Winkler similarity of any forms of a
 // and b (1 when any are equal), and whether they are in different
-// scripts. When either was written in another
-// script, the romanisation is a guess at spelling and vowels are often
-// not written at all, so the consonant skeletons count for half.
+// scripts. When either was written in another script, its romanisation is
+// a guess at a spelling and vowels are often not written at all, so the
+// best crossSimilarity of their Latin readings counts instead.
 func nameSimilarity(a, b name) (float64, bool) {
 	best := 0.0
 	for _, x := range a.forms {
@@ -139,36 +141,44 @@ func nameSimilarity(a, b name) (float64, bool) {
 	if a.script == latin && b.script == latin {
 		return best, false
 	}
-	sa, sb := a.skel, b.skel
-	if sa == "" {
-		sa = Skeleton(a.forms[len(a.forms)-1])
-	}
-	if sb == "" {
-		sb = Skeleton(b.forms[len(b.forms)-1])
-	}
+	// Across scripts, each Latin reading of one against each of the other.
 	lr := a.script == syllabary || b.script == syllabary
+	sc := max(a.script, b.script)
+	sim := 0.0
+	for _, x := range a.forms {
+		for _, y := range b.forms {
+			if isASCII(x) && isASCII(y) {
+				sim = max(sim, crossSimilarity(x, y, best, lr, sc))
+			}
+		}
+	}
+	return sim, true
+}
+
+// crossSimilarity compares two Latin readings of names from different
+// scripts: Jaro–Winkler (best, and of their phonetic spellings), mixed
+// with the consonant skeletons' similarity, then with the phonetic edit
+// distance.
+func crossSimilarity(x, y string, best float64, lr bool, sc script) float64 {
+	sa, sb := Skeleton(x), Skeleton(y)
 	if lr {
 		// Korean, Japanese and Chinese write L and R alike, and J for Z.
 		sa, sb = syllabaryClasses.Replace(sa), syllabaryClasses.Replace(sb)
 	}
-	w := skeletonWeight[max(a.script, b.script)]
-	pa, pb := phoneticSpelling(a.forms[len(a.forms)-1]), phoneticSpelling(b.forms[len(b.forms)-1])
-	best = max(best, JaroWinkler(pa, pb))
+	w := skeletonWeight[sc]
+	best = max(best, JaroWinkler(phoneticSpelling(x), phoneticSpelling(y)))
 	sim := max(best, (1-w)*best+w*JaroWinkler(sa, sb))
-	// And by phonetic edit distance of the romanised forms.
-	fa, fb := a.forms[len(a.forms)-1], b.forms[len(b.forms)-1]
 	if lr {
 		// Korean and Japanese take English names as spoken without an R
 		// before a consonant or at the end (BARLEY, バーリー BARI).
-		fa, fb = dropFinalR(fa), dropFinalR(fb)
+		x, y = dropFinalR(x), dropFinalR(y)
 	}
-	if max(a.script, b.script) == abjad {
+	if sc == abjad {
 		// Arabic writes G and J with one letter (ج), Hebrew J as G with a
 		// geresh: the two are one sound here.
-		fa, fb = strings.ReplaceAll(fa, "J", "G"), strings.ReplaceAll(fb, "J", "G")
+		x, y = strings.ReplaceAll(x, "J", "G"), strings.ReplaceAll(y, "J", "G")
 	}
-	ed := PhoneticSimilarity(fa, fb, lr)
-	return (1-phoneticWeight)*sim + phoneticWeight*ed, true
+	return (1-phoneticWeight)*sim + phoneticWeight*PhoneticSimilarity(x, y, lr)
 }
 
 // dropFinalR leaves out an R after a vowel that no vowel follows.
@@ -245,10 +255,15 @@ func simLevel(s float64) int8 {
 // givenLevel compares given names as token sets, order-free: exact when
 // the same names in any order; otherwise by how well each name of the
 // shorter list finds its partner in the longer (an initial matches a name
-// it begins).
-func givenLevel(ps, rs [][]string) int8 {
+// it begins). Names in different scripts are compared name by name as
+// surnames are across scripts.
+func givenLevel(p, r *fields) int8 {
+	ps, rs := p.given, r.given
 	if len(ps) == 0 || len(rs) == 0 {
 		return Missing
+	}
+	if (p.givenOther == nil) != (r.givenOther == nil) {
+		return crossGivenLevel(p, r)
 	}
 	best := int8(3)
 	for _, a := range ps {
@@ -260,6 +275,57 @@ func givenLevel(ps, rs [][]string) int8 {
 		}
 	}
 	return best
+}
+
+// crossGivenLevel compares given names of which one side is written in a
+// non-Latin script: each name of the shorter list with its most similar
+// partner, averaged, at the cross-script levels.
+func crossGivenLevel(p, r *fields) int8 {
+	a, b := p.givenOther, r.givenOther
+	if a == nil {
+		a = latinNames(p.given[0])
+	}
+	if b == nil {
+		b = latinNames(r.given[0])
+	}
+	s := pairedAverage(a, b, func(x, y name) float64 {
+		s, _ := nameSimilarity(x, y)
+		return s
+	})
+	if s == 1 {
+		return 0
+	}
+	return crossLevel(s)
+}
+
+// givenNames returns each given name in s as a name.
+func givenNames(s string) []name {
+	var out []name
+	for _, t := range strings.Fields(s) {
+		if n := newName(t); n.forms[0] != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// latinNames makes names of normalised Latin tokens.
+func latinNames(tokens []string) []name {
+	out := make([]name, len(tokens))
+	for i, t := range tokens {
+		out[i] = name{forms: []string{t}}
+	}
+	return out
+}
+
+// isLatin reports whether every letter of s is Latin.
+func isLatin(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) && !unicode.Is(unicode.Latin, r) {
+			return false
+		}
+	}
+	return true
 }
 
 func sameTokens(a, b []string) bool {
@@ -276,25 +342,33 @@ func sameTokens(a, b []string) bool {
 }
 
 func tokenSet(ta, tb []string) float64 {
-	if len(ta) > len(tb) {
-		ta, tb = tb, ta
+	return pairedAverage(ta, tb, func(x, y string) float64 {
+		s := JaroWinkler(x, y)
+		if (len(x) == 1 || len(y) == 1) && x[0] == y[0] {
+			s = max(s, 0.9)
+		}
+		if sameGivenName(x, y) { // Bill for William: a close match, not an exact one
+			s = max(s, closeJW)
+		}
+		return s
+	})
+}
+
+// pairedAverage pairs each item of the shorter list with its most similar
+// item in the other, order-free, and averages the similarities.
+func pairedAverage[T any](a, b []T, sim func(x, y T) float64) float64 {
+	if len(a) > len(b) {
+		a, b = b, a
 	}
 	sum := 0.0
-	for _, x := range ta {
+	for _, x := range a {
 		best := 0.0
-		for _, y := range tb {
-			s := JaroWinkler(x, y)
-			if (len(x) == 1 || len(y) == 1) && x[0] == y[0] {
-				s = max(s, 0.9)
-			}
-			if sameGivenName(x, y) { // Bill for William: a close match, not an exact one
-				s = max(s, closeJW)
-			}
-			best = max(best, s)
+		for _, y := range b {
+			best = max(best, sim(x, y))
 		}
 		sum += best
 	}
-	return sum / float64(len(ta))
+	return sum / float64(len(a))
 }
 
 // dobLevel compares dates that may be partial (see ComparisonSpecs).
@@ -455,6 +529,6 @@ func Compare(p *fedmatch.Probe, r *fedmatch.Record) Vector {
 	var v Vector
 	compareOthers(pf, rf, &v)
 	v[CmpSurname] = surnameLevel(pf.surnames, rf.surnames)
-	v[CmpGiven] = givenLevel(pf.given, rf.given)
+	v[CmpGiven] = givenLevel(pf, rf)
 	return v
 }

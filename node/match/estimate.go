@@ -182,7 +182,7 @@ func compareFields(p, r *fields) Vector {
 	var v Vector
 	compareOthers(p, r, &v)
 	v[CmpSurname] = surnameLevel(p.surnames, r.surnames)
-	v[CmpGiven] = givenLevel(p.given, r.given)
+	v[CmpGiven] = givenLevel(p, r)
 	return v
 }
 

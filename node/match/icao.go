@@ -1,6 +1,7 @@
 package match
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -68,6 +69,11 @@ func Forms(s string) []string {
 	out := []string{f}
 	if i := strings.ReplaceAll(icao, " ", ""); i != f && i != "" {
 		out = append(out, i)
+	}
+	if strings.ContainsRune(s, 'ו') { // a Hebrew vav is O, U or V: both readings
+		if v := strings.ReplaceAll(ICAO(romanize(s, true)), " ", ""); !slices.Contains(out, v) {
+			out = append(out, v)
+		}
 	}
 	// A leading particle (van, de, al-, ...) is also left out: "van der
 	// Berg" is also BERG, "al-Tirawi" TIRAWI.

@@ -138,3 +138,23 @@ func TestPhoneticSimilarity(t *testing.T) {
 		t.Errorf("vowel %.3f, same class %.3f, other %.3f: want them in that order", vowel, class, other)
 	}
 }
+
+// TestMatcher_CrossScriptRecord: a record kept in Arabic, Hebrew or
+// Cyrillic script, surname and given names, matches a probe typed in
+// Latin letters from a passport.
+func TestMatcher_CrossScriptRecord(t *testing.T) {
+	m := match.New(match.DefaultConfig(), nil)
+	for _, tc := range []struct{ surname, given, probeSurname, probeGiven string }{
+		{"حداد", "محمد", "Haddad", "Mohammed"},
+		{"כהן", "דוד", "Cohen", "David"},
+		{"Кузнецов", "Сергей", "Kuznetsov", "Sergei"},
+	} {
+		r := &fedmatch.Record{Surname: tc.surname, GivenNames: tc.given, DateOfBirth: "1979-05-17"}
+		p := &fedmatch.Probe{Surname: tc.probeSurname, GivenNames: tc.probeGiven, DateOfBirth: "1979-05-17"}
+		v := match.Compare(p, r)
+		got, ok := m.Score(p, r)
+		if v[match.CmpSurname] > 2 || v[match.CmpGiven] > 2 || !ok || got.Score < 0.9 {
+			t.Errorf("%s %s against %s %s: levels %v, score %.3f (ok %v)", tc.surname, tc.given, tc.probeSurname, tc.probeGiven, v, got.Score, ok)
+		}
+	}
+}

@@ -116,7 +116,7 @@ func (q *query) weigh(rf *fields) (Vector, float64, bool) {
 		return v, w, false
 	}
 	names := func(f *fields) (int8, int8, float64) {
-		s, g := surnameLevel(f.surnames, rf.surnames), givenLevel(f.given, rf.given)
+		s, g := surnameLevel(f.surnames, rf.surnames), givenLevel(f, rf)
 		nw := 0.0
 		if s != Missing {
 			nw += model.weights[CmpSurname][s]

@@ -200,7 +200,12 @@ var pinyinArgs = pinyin.Args{Style: pinyin.Normal, Fallback: func(r rune, _ piny
 // Romanize returns a Latin reading of the Hangul, kana, Chinese, Hebrew
 // and Arabic letters in s (other characters unchanged), upper case; s
 // unchanged when it holds none of them.
-func Romanize(s string) string {
+func Romanize(s string) string { return romanize(s, false) }
+
+// romanize is Romanize; with vav set, a vav inside a Hebrew word is read
+// as the consonant V (דוד DVD, David) instead of the vowel O: Forms keeps
+// both readings.
+func romanize(s string, vav bool) string {
 	if isASCII(s) {
 		return s
 	}
@@ -246,7 +251,7 @@ func Romanize(s string) string {
 		// Vav and yod begin a word as consonants (V, Y), and a doubled
 		// vav is V (W in foreign names); elsewhere they mostly write O/U
 		// and I.
-		if r == 'ו' && (wordStart(rs, i) || (i+1 < len(rs) && rs[i+1] == 'ו')) {
+		if r == 'ו' && (vav || wordStart(rs, i) || (i+1 < len(rs) && rs[i+1] == 'ו')) {
 			b.WriteString("V")
 			changed = true
 			i++
