@@ -72,7 +72,12 @@ func scripted(now time.Time) map[fedmatch.AgencyID][]*fedmatch.Record {
 			{ID: "US-DEMO-2", Category: fedmatch.ImmigrationOffender, CollectedAt: day(ago(0, 6)), RetentionUntil: day(now.AddDate(6, 0, 0)),
 				Flags: []string{fedmatch.FlagJuvenile}, Surname: "Hoffmann", GivenNames: "Lena", DateOfBirth: "2010-03-03", Sex: "F"},
 		},
-		de: {okafor("DE-DEMO-1", fedmatch.TravellerOfInterest)},
+		de: {
+			okafor("DE-DEMO-1", fedmatch.TravellerOfInterest),
+			// Kept as the Russian consular record wrote it, in Cyrillic.
+			{ID: "DE-DEMO-2", Category: fedmatch.TravellerOfInterest, CollectedAt: day(ago(0, 3)), RetentionUntil: day(now.AddDate(4, 0, 0)),
+				Surname: "Кузнецов", GivenNames: "Сергей Петрович", DateOfBirth: "1975-03-08", Sex: "M", Nationalities: []string{"RUS"}},
+		},
 		gb: {
 			{ID: "GB-DEMO-1", Category: fedmatch.FalseDocument, CollectedAt: day(ago(2, 0)), RetentionUntil: day(now.AddDate(8, 0, 0)),
 				Surname: "Petrenko", GivenNames: "Ivan", DateOfBirth: "1979-11-02",
@@ -123,6 +128,9 @@ func scenarios() []scenario {
 		{title: "nobody known", from: gb,
 			q:    q(fedmatch.VisaApplication, "prum-border", fedmatch.Probe{Surname: "Lindqvist", GivenNames: "Maja", DateOfBirth: "1996-04-18"}, us, de),
 			want: st(us, fedmatch.StatusNoHit, de, fedmatch.StatusNoHit)},
+		{title: "a record kept in Cyrillic, a probe typed from an MRZ", from: gb,
+			q:    q(fedmatch.VisaApplication, "prum-border", fedmatch.Probe{Surname: "KUZNETSOV", GivenNames: "SERGEI", DateOfBirth: "1975-03-08", Sex: "M"}, de),
+			want: st(de, fedmatch.StatusHit)},
 		{title: "purpose outside every agreement (refused by the broker)", from: gb,
 			q: q(fedmatch.CounterTerrorism, "gb-us-2026", okafor, us, de), want: st(us, fedmatch.StatusRefused, de, fedmatch.StatusRefused)},
 		{title: "agreement allows it, the node's own policy does not", from: gb,

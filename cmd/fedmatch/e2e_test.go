@@ -135,7 +135,7 @@ func TestRun_Demo(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state")
 	err := run(context.Background(), []string{"demo", "--records", "200", "--dir", dir}, e.getenv, out, e.stderr)
 	require_True(t, err == nil, "demo: %v\n%s", err, out)
-	require_True(t, strings.Contains(out.String(), "14 scenarios, 14 as expected, 0 not"), "demo output:\n%s", out)
+	require_True(t, strings.Contains(out.String(), "15 scenarios, 15 as expected, 0 not"), "demo output:\n%s", out)
 	for _, p := range []string{"federation/roster.json", "nodes/us-dhs/audit.jsonl", "broker-audit.jsonl"} {
 		_, err := os.Stat(filepath.Join(dir, p))
 		require_True(t, err == nil, "demo --dir kept no %s", p)
