@@ -1,6 +1,11 @@
-// Package match holds the node's matchers: pure functions of a probe and
-// candidate records, and the blocking keys that let the store find
-// candidates by index instead of by scan.
+// Package match is the node's matcher. Names are normalised into the forms
+// agencies write them in (folded, ICAO 9303, romanised from other scripts,
+// without particles); a probe reaches records through blocking keys (go-memdb
+// indexes in the store), and each candidate is compared field by field into
+// agreement levels, weighed by a Fellegi–Sunter model whose m and u are
+// data (Model, estimated by Estimate or EstimateLabelled) and reported as a
+// match probability. Records are prepared once when stored (Index) and a
+// probe once per query (Prepare), so scoring a candidate normalises nothing.
 package match
 
 import (
