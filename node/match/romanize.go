@@ -103,7 +103,11 @@ func romanizeKana(rs []rune, i int, b *strings.Builder) int {
 			continue
 		case (r == 'ァ' || r == 'ィ' || r == 'ゥ' || r == 'ェ' || r == 'ォ') && len(syl) > 0:
 			n := len(syl)
-			syl[n-1] = strings.TrimRight(syl[n-1], "AIUEO") + kana[r]
+			if syl[n-1] == "U" { // ウィ, ウェ, ウォ: WI, WE, WO
+				syl[n-1] = "W" + kana[r]
+			} else {
+				syl[n-1] = strings.TrimRight(syl[n-1], "AIUEO") + kana[r]
+			}
 			continue
 		}
 		k, ok := kana[r]
