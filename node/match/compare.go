@@ -85,13 +85,10 @@ func swappedNames(p *fedmatch.Probe) *fields {
 	if len(g) == 0 || Compact(p.Surname) == "" {
 		return nil
 	}
-	f := probeFields(&fedmatch.Probe{Surname: g[0], GivenNames: strings.Join(append([]string{p.Surname}, g[1:]...), " ")})
-	return f
+	return probeFields(&fedmatch.Probe{Surname: g[0], GivenNames: strings.Join(append([]string{p.Surname}, g[1:]...), " ")})
 }
 
-// name is a name as compared: its forms and, for a name written in
-// another script, how it was written and the consonant skeleton of its
-// romanisation.
+// name is a name as compared: its forms, and the script it was written in.
 type name struct {
 	forms  []string
 	script script
@@ -514,21 +511,31 @@ func oneEdit(a, b string) bool {
 	return false
 }
 
-// compare fills the levels of every comparison but the names'.
-func compareOthers(p, r *fields, v *Vector) {
+// compareDecisive fills the levels of date of birth and documents: the
+// comparisons that rule out most candidates, made first.
+func compareDecisive(p, r *fields, v *Vector) {
 	v[CmpDOB] = dobLevel(p.dob, r.dob)
+	v[CmpDocument] = documentLevel(p.docs, r.docs)
+}
+
+// compareMinor fills the levels of sex, nationality and place of birth.
+func compareMinor(p, r *fields, v *Vector) {
 	v[CmpSex] = sexLevel(p.sex, r.sex)
 	v[CmpNationality] = nationalityLevel(p.nats, r.nats)
 	v[CmpPlaceOfBirth] = placeLevel(p.pob, r.pob)
-	v[CmpDocument] = documentLevel(p.docs, r.docs)
+}
+
+// compareFields returns the levels of p against r, names read straight.
+func compareFields(p, r *fields) Vector {
+	var v Vector
+	compareDecisive(p, r, &v)
+	compareMinor(p, r, &v)
+	v[CmpSurname] = surnameLevel(p.surnames, r.surnames)
+	v[CmpGiven] = givenLevel(p, r)
+	return v
 }
 
 // Compare returns the agreement levels of probe p against record r.
 func Compare(p *fedmatch.Probe, r *fedmatch.Record) Vector {
-	pf, rf := probeFields(p), recordFields(r)
-	var v Vector
-	compareOthers(pf, rf, &v)
-	v[CmpSurname] = surnameLevel(pf.surnames, rf.surnames)
-	v[CmpGiven] = givenLevel(pf, rf)
-	return v
+	return compareFields(probeFields(p), recordFields(r))
 }

@@ -28,7 +28,7 @@ func (m *Matcher) block(recs []*fedmatch.Record) (map[string][]int32, []*fields)
 	fs := make([]*fields, len(recs))
 	for i, r := range recs {
 		fs[i] = recordFields(r)
-		for _, k := range m.RecordKeys(r) {
+		for _, k := range recordKeys(r, fs[i]) {
 			index[k] = append(index[k], int32(i))
 		}
 	}
@@ -175,15 +175,6 @@ func (s Sample) u(specs []ComparisonSpec, matched float64) [][]float64 {
 		}
 	}
 	return u
-}
-
-// compareFields returns the levels of p against r, names read straight.
-func compareFields(p, r *fields) Vector {
-	var v Vector
-	compareOthers(p, r, &v)
-	v[CmpSurname] = surnameLevel(p.surnames, r.surnames)
-	v[CmpGiven] = givenLevel(p, r)
-	return v
 }
 
 // Stats describes an estimation.

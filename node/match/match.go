@@ -24,9 +24,8 @@ func DefaultConfig() Config { return Config{Floor: 0.5} }
 // Matcher matches biographic data and documents with a Fellegi–Sunter
 // model. It is safe for concurrent use.
 type Matcher struct {
-	cfg   Config
 	model *Model
-	floor float64 // cfg.Floor as a weight
+	floor float64 // Config.Floor as a weight
 }
 
 var _ fedmatch.Matcher = (*Matcher)(nil)
@@ -40,7 +39,7 @@ func New(cfg Config, model *Model) *Matcher {
 	if cfg.Floor > 0 {
 		floor = WeightOf(min(cfg.Floor, 1-minProb))
 	}
-	return &Matcher{cfg: cfg, model: model, floor: floor}
+	return &Matcher{model: model, floor: floor}
 }
 
 // Model returns the matcher's model.
@@ -49,7 +48,8 @@ func (m *Matcher) Model() *Model { return m.model }
 // Index prepares a record for the store: its blocking keys and its
 // comparison fields, normalised once.
 func (m *Matcher) Index(r *fedmatch.Record) fedmatch.Indexed {
-	return fedmatch.Indexed{Keys: m.RecordKeys(r), Fields: recordFields(r)}
+	f := recordFields(r)
+	return fedmatch.Indexed{Keys: recordKeys(r, f), Fields: f}
 }
 
 // Prepare compiles a probe for one query.
@@ -102,15 +102,12 @@ func (q *query) weigh(rf *fields) (Vector, float64, bool) {
 	}
 	// Date of birth and documents first: they rule out most candidates,
 	// and then nothing else need be compared.
-	v[CmpDOB] = dobLevel(q.f.dob, rf.dob)
-	v[CmpDocument] = documentLevel(q.f.docs, rf.docs)
+	compareDecisive(q.f, rf, &v)
 	w := model.Weight(v)
 	if w+model.best[CmpSex]+model.best[CmpNationality]+model.best[CmpPlaceOfBirth]+model.best[CmpSurname]+model.best[CmpGiven] < q.m.floor {
 		return v, w, false
 	}
-	v[CmpSex] = sexLevel(q.f.sex, rf.sex)
-	v[CmpNationality] = nationalityLevel(q.f.nats, rf.nats)
-	v[CmpPlaceOfBirth] = placeLevel(q.f.pob, rf.pob)
+	compareMinor(q.f, rf, &v)
 	w = model.Weight(v)
 	if w+model.best[CmpSurname]+model.best[CmpGiven] < q.m.floor {
 		return v, w, false
@@ -158,28 +155,36 @@ const (
 )
 
 // RecordKeys returns the blocking keys of a record.
-func (m *Matcher) RecordKeys(r *fedmatch.Record) []string {
+func (m *Matcher) RecordKeys(r *fedmatch.Record) []string { return recordKeys(r, recordFields(r)) }
+
+// recordKeys returns the blocking keys of r, whose comparison fields f
+// already hold its names' forms and given names.
+func recordKeys(r *fedmatch.Record, f *fields) []string {
 	var ks []string
 	for _, d := range r.Documents {
 		ks = append(ks, docKey(d), digitsKey(d))
 	}
-	ks = append(ks, namesKeys(r.Surname, r.GivenNames)...)
-	for _, n := range append([]string{r.Surname}, aliasSurnames(r.Aliases)...) {
-		for _, c := range Forms(n) {
-			if c == "" {
-				continue
-			}
+	if Compact(r.Surname) != "" { // then f.surnames[0] is the surname, not an alias
+		ks = append(ks, namesKeys(f.surnames[0].forms, r.GivenNames)...)
+	}
+	var ins []string
+	if len(f.given) > 0 {
+		ins = initials(f.given[0])
+	}
+	y := r.DateOfBirth.Year()
+	for _, n := range f.surnames {
+		for _, c := range n.forms {
 			ks = append(ks, keySurname+c)
-			if y := r.DateOfBirth.Year(); y != "" {
+			if y != "" {
 				ks = append(ks, prefixKey(c, y), soundKey(c, y))
-				for _, i := range initials(r.GivenNames) {
+				for _, i := range ins {
 					ks = append(ks, yearInitialKey(c, y, i))
 					if r.DateOfBirth.Full() {
 						ks = append(ks, dayInitialKey(c, r.DateOfBirth.Month()+r.DateOfBirth.Day(), i))
 					}
 				}
 			}
-			if k := initialKey(c, r.GivenNames); k != "" {
+			if k := initialKey(c, ins); k != "" {
 				ks = append(ks, k)
 			}
 		}
@@ -200,7 +205,10 @@ func (m *Matcher) ProbeKeys(p *fedmatch.Probe) []string {
 	for _, d := range p.Documents {
 		ks = append(ks, docKey(d), digitsKey(d))
 	}
-	ks = append(ks, namesKeys(p.Surname, p.GivenNames)...)
+	forms := Forms(p.Surname)
+	if forms[0] != "" {
+		ks = append(ks, namesKeys(forms, p.GivenNames)...)
+	}
 	dob := p.DateOfBirth
 	if dob.Full() {
 		ks = append(ks, keyDOB+string(dob))
@@ -208,13 +216,13 @@ func (m *Matcher) ProbeKeys(p *fedmatch.Probe) []string {
 			ks = append(ks, keyDOB+string(swapped))
 		}
 	}
-	if Compact(p.Surname) == "" {
+	if forms[0] == "" {
 		slices.Sort(ks)
 		return slices.Compact(ks)
 	}
-	ins := initials(p.GivenNames)
-	for _, c := range Forms(p.Surname) {
-		if k := initialKey(c, p.GivenNames); k != "" {
+	ins := initials(strings.Fields(Normalize(p.GivenNames)))
+	for _, c := range forms {
+		if k := initialKey(c, ins); k != "" {
 			ks = append(ks, k)
 		}
 		if y := dob.Year(); y != "" {
@@ -239,11 +247,11 @@ func (m *Matcher) ProbeKeys(p *fedmatch.Probe) []string {
 	return slices.Compact(ks)
 }
 
-// initials returns the distinct initials of the first three given names:
-// keys built on each survive given names reordered.
-func initials(given string) []string {
+// initials returns the distinct initials of the first three given names
+// (normalised tokens): keys built on each survive given names reordered.
+func initials(tokens []string) []string {
 	var out []string
-	for i, t := range strings.Fields(Normalize(given)) {
+	for i, t := range tokens {
 		if i == 3 {
 			break
 		}
@@ -261,9 +269,8 @@ func dayInitialKey(compact, monthDay, initial string) string {
 }
 
 // initialKey is the first four letters of a compact surname and the
-// initial of the first given name; "" without a given name.
-func initialKey(compact, given string) string {
-	ins := initials(given)
+// initial of the first given name (ins, from initials); "" without one.
+func initialKey(compact string, ins []string) string {
 	if len(ins) == 0 || compact == "" {
 		return ""
 	}
@@ -288,17 +295,17 @@ func prefixKey(compact, year string) string {
 	return keyPrefix + string(p[:min(3, len(p))]) + year
 }
 
-// namesKeys pair the compact surname with the first given name, in sorted
-// order and in each of their forms, so a record is reached whatever its
-// date of birth says and when surname and given name were entered the
-// wrong way round.
-func namesKeys(surname, given string) []string {
+// namesKeys pair the compact surname (its forms) with the first given
+// name, in sorted order and in each of their forms, so a record is reached
+// whatever its date of birth says and when surname and given name were
+// entered the wrong way round.
+func namesKeys(surnameForms []string, given string) []string {
 	g := strings.Fields(given)
-	if Compact(surname) == "" || len(g) == 0 {
+	if len(g) == 0 {
 		return nil
 	}
 	var ks []string
-	for _, a := range Forms(surname) {
+	for _, a := range surnameForms {
 		for _, b := range Forms(g[0]) {
 			if b < a {
 				a, b = b, a
