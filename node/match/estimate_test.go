@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/internal/eval"
 	"github.com/fedmatch/fedmatch/internal/synth"
 	"github.com/fedmatch/fedmatch/node/match"
 )
@@ -23,19 +24,12 @@ func distinctPeople(n int) []*fedmatch.Record {
 // TestEstimate: EM, without labels, recovers m close to what the labels
 // say, and refuses records that hold no duplicates.
 func TestEstimate(t *testing.T) {
-	m := match.New(match.DefaultConfig(), nil)
 	recs, who := synth.Twice(3000, 5)
-	sample := match.NewSample(recs, 200_000, 1, nil)
-	em, st, err := match.Estimate(m.CandidatePairs(recs, 128), sample, "test")
+	em, st, err := eval.EstimateEM(recs, 1, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	probes := make([]fedmatch.Probe, len(recs))
-	for i, r := range recs {
-		probes[i] = fedmatch.ProbeOf(r)
-	}
-	labelled, err := match.EstimateLabelled(m.LabelledPairs(recs, probes, func(i, j int) bool { return i < j && who[i] == who[j] }, 128),
-		match.NewSample(recs, 200_000, 1, func(i, j int) bool { return who[i] == who[j] }), "test")
+	labelled, err := eval.EstimateLabelled(recs, func(i, j int) bool { return who[i] == who[j] }, 1, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +45,7 @@ func TestEstimate(t *testing.T) {
 	}
 
 	distinct := distinctPeople(3000)
-	if _, _, err := match.Estimate(m.CandidatePairs(distinct, 128), match.NewSample(distinct, 200_000, 1, nil), "test"); !fedmatch.IsCode(err, fedmatch.Invalid) {
+	if _, _, err := eval.EstimateEM(distinct, 1, "test"); !fedmatch.IsCode(err, fedmatch.Invalid) {
 		t.Fatalf("records of distinct people: %v, want Invalid", err)
 	}
 }

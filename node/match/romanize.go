@@ -156,6 +156,9 @@ func wordStart(rs []rune, i int) bool {
 	return i == 0 || (!unicode.IsLetter(rs[i-1]) && rs[i-1] != '\'' && rs[i-1] != '׳')
 }
 
+// wordEnd reports whether rs[i] ends a word: no letter after it.
+func wordEnd(rs []rune, i int) bool { return i+1 == len(rs) || !unicode.IsLetter(rs[i+1]) }
+
 // hebrewGeresh are the letters a geresh turns into a foreign sound.
 var hebrewGeresh = map[rune]string{'ג': "J", 'צ': "CH", 'ץ': "CH", 'ז': "ZH", 'ת': "TH", 'ד': "DH", 'ח': "KH"}
 
@@ -277,7 +280,7 @@ func romanize(s string, vav bool) string {
 			// mostly V, KH and F after a vowel inside it; a final he is
 			// the vowel A, heard or not.
 			initial := wordStart(rs, i)
-			final := i == len(rs)-1 || !unicode.IsLetter(rs[i+1])
+			final := wordEnd(rs, i)
 			geresh := i+1 < len(rs) && (rs[i+1] == '\'' || rs[i+1] == '׳')
 			switch {
 			case geresh && hebrewGeresh[r] != "":
@@ -300,7 +303,7 @@ func romanize(s string, vav bool) string {
 		} else if t, ok := arabic[r]; ok {
 			// A final he after a letter writes a final vowel, as in the
 			// French -ier, -et (أوليفييه for Olivier).
-			if r == 'ه' && !wordStart(rs, i) && (i+1 == len(rs) || !unicode.IsLetter(rs[i+1])) {
+			if r == 'ه' && !wordStart(rs, i) && wordEnd(rs, i) {
 				t = "E"
 			}
 			b.WriteString(t)
