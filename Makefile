@@ -73,8 +73,9 @@ fuzz:
 	@for t in FuzzVerifyQuery FuzzProbe FuzzDecodeNodeReply FuzzDecodeBrokerReply; do \
 		$(GO) test ./wire -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./node/store -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./node/finger -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./node/match/mrz -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
-	@for t in FuzzMatch FuzzParseModel; do \
+	@for t in FuzzMatch FuzzParseModel FuzzParseTransliteration; do \
 		$(GO) test ./node/match -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
 
 tidy:

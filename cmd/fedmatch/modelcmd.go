@@ -17,7 +17,58 @@ func runModel(_ context.Context, e *env, args []string) error {
 	return dispatch(e, "model", []subcommand{
 		{"estimate", "estimate the matcher's Fellegi–Sunter model (m, u, prior) from data", runModelEstimate},
 		{"show", "print a model: each comparison level's m, u and weight", runModelShow},
+		{"translit", "learn how names in other scripts are spelt in Latin letters, from name pairs", runModelTranslit},
 	}, args)
+}
+
+func runModelTranslit(e *env, args []string) error {
+	fs := flags(e, "model translit", "model translit [--out FILE] FILE...", `
+Learns the transliteration model the matcher compares names across
+scripts with: for each unit of another script (letter, kana, Hangul jamo,
+Chinese character's pinyin) the probabilities of its Latin spellings, by
+EM over every alignment of known pairs; then calibrates it per script
+against unrelated pairs. FILEs are name pairs, latin<TAB>native characters
+separated by spaces<TAB>count, such as ../shared/data/names/wd_*_20.tsv
+(Wikidata via Merhav & Ash, COLING 2018, CC0).
+
+The model shipped in the binary (node/match/translit.json) is
+  fedmatch model translit --out node/match/translit.json ../shared/data/names/wd_*_20.tsv
+Measure a model honestly with 'fedmatch eval names', which trains on half
+of the pairs and tests on the other half.`)
+	out := fs.String("out", "-", "write the model here ('-' for standard output)")
+	seed := fs.Uint64("seed", 1, "random seed for the calibration's unrelated pairs")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageErr("model translit: one or more FILEs are required")
+	}
+	sets, err := readNameFiles(fs.Args())
+	if err != nil {
+		return err
+	}
+	var pairs []match.TransPair
+	for _, set := range sets {
+		pairs = append(pairs, eval.TransPairs(set)...)
+	}
+	fmt.Fprintf(e.stderr, "training on %d pairs\n", len(pairs))
+	t, err := match.TrainTransliteration(pairs, *seed)
+	if err != nil {
+		return err
+	}
+	b, err := t.Marshal()
+	if err != nil {
+		return err
+	}
+	if *out == "-" {
+		_, err = e.stdout.Write(b)
+		return err
+	}
+	if err := durable.WriteFile(*out, b, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: %s\n", *out, t)
+	return nil
 }
 
 func runModelEstimate(e *env, args []string) error {

@@ -3,12 +3,14 @@ package eval
 import (
 	"bufio"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
 
 	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/node/match"
 )
 
 // NamePair is a Latin name and the same name in another script.
@@ -72,4 +74,58 @@ func Names(pairs []NamePair, sim func(a, b string) float64, fmr float64) NamesRe
 	}
 	res.Recall = float64(hits) / float64(len(pairs))
 	return res
+}
+
+// Fold is the half of a cross-validation a pair falls in, by a hash of
+// its Latin name: a name's every spelling falls in one half, so a model
+// never meets in testing a name it learnt.
+func Fold(p NamePair) int {
+	h := fnv.New32a()
+	h.Write([]byte(strings.ToLower(p.Latin)))
+	return int(h.Sum32() % 2)
+}
+
+// TransPairs converts name pairs for training a transliteration.
+func TransPairs(pairs []NamePair) []match.TransPair {
+	out := make([]match.TransPair, len(pairs))
+	for i, p := range pairs {
+		out[i] = match.TransPair{Latin: p.Latin, Other: p.Native}
+	}
+	return out
+}
+
+// NamesCrossValidated is Names for learned transliteration measured
+// honestly: the pairs of every set are split in two (Fold), a model is
+// trained on one half of all the sets and each set's other half is scored
+// with it, and the other way round. It returns, per set, each half's
+// result (scored by the model that did not see it), and progress, when
+// not nil, hears of each step.
+func NamesCrossValidated(sets [][]NamePair, fmr float64, progress func(string)) ([][2]NamesResult, error) {
+	var folds [2][]match.TransPair
+	for _, set := range sets {
+		for _, p := range set {
+			k := Fold(p)
+			folds[k] = append(folds[k], match.TransPair{Latin: p.Latin, Other: p.Native})
+		}
+	}
+	out := make([][2]NamesResult, len(sets))
+	for k := range 2 {
+		if progress != nil {
+			progress(fmt.Sprintf("training on half %d (%d pairs)", k+1, len(folds[k])))
+		}
+		t, err := match.TrainTransliteration(folds[k], 1)
+		if err != nil {
+			return nil, err
+		}
+		for i, set := range sets {
+			var test []NamePair
+			for _, p := range set {
+				if Fold(p) != k {
+					test = append(test, p)
+				}
+			}
+			out[i][1-k] = Names(test, t.NameSimilarity, fmr)
+		}
+	}
+	return out, nil
 }

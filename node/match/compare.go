@@ -29,13 +29,13 @@ type docFields struct {
 	status                string // lost, stolen, fraudulent, or ""
 }
 
-func newFields(surname, given string, aliases []string, dob fedmatch.Date, sex string, nats []string, pob string, docs []fedmatch.Document) *fields {
+func newFields(tr *Transliteration, surname, given string, aliases []string, dob fedmatch.Date, sex string, nats []string, pob string, docs []fedmatch.Document) *fields {
 	f := &fields{dob: dob, pob: Compact(pob)}
-	if n := newName(surname); n.forms[0] != "" {
+	if n := newName(surname, tr); n.forms[0] != "" {
 		f.surnames = append(f.surnames, n)
 	}
 	for _, a := range aliasSurnames(aliases) {
-		f.surnames = append(f.surnames, newName(a))
+		f.surnames = append(f.surnames, newName(a, tr))
 	}
 	if t := strings.Fields(Normalize(given)); len(t) > 0 {
 		f.given = append(f.given, t)
@@ -43,7 +43,7 @@ func newFields(surname, given string, aliases []string, dob fedmatch.Date, sex s
 			f.given = append(f.given, i)
 		}
 		if !isLatin(given) {
-			f.givenOther = givenNames(given)
+			f.givenOther = givenNames(given, tr)
 		}
 	}
 	switch s := strings.ToUpper(strings.TrimSpace(sex)); s {
@@ -65,33 +65,38 @@ func newFields(surname, given string, aliases []string, dob fedmatch.Date, sex s
 	return f
 }
 
-func recordFields(r *fedmatch.Record) *fields {
-	return newFields(r.Surname, r.GivenNames, r.Aliases, r.DateOfBirth, r.Sex, r.Nationalities, r.PlaceOfBirth, r.Documents)
+func recordFields(r *fedmatch.Record, tr *Transliteration) *fields {
+	return newFields(tr, r.Surname, r.GivenNames, r.Aliases, r.DateOfBirth, r.Sex, r.Nationalities, r.PlaceOfBirth, r.Documents)
 }
 
-func probeFields(p *fedmatch.Probe) *fields {
+func probeFields(p *fedmatch.Probe, tr *Transliteration) *fields {
 	var nats []string
 	if p.Nationality != "" {
 		nats = []string{p.Nationality}
 	}
-	return newFields(p.Surname, p.GivenNames, nil, p.DateOfBirth, p.Sex, nats, p.PlaceOfBirth, p.Documents)
+	return newFields(tr, p.Surname, p.GivenNames, nil, p.DateOfBirth, p.Sex, nats, p.PlaceOfBirth, p.Documents)
 }
 
 // swappedNames returns p's fields with surname and first given name
 // exchanged (the other given names kept), for names entered the wrong way
 // round; nil when there is nothing to swap.
-func swappedNames(p *fedmatch.Probe) *fields {
+func swappedNames(p *fedmatch.Probe, tr *Transliteration) *fields {
 	g := strings.Fields(p.GivenNames)
 	if len(g) == 0 || Compact(p.Surname) == "" {
 		return nil
 	}
-	return probeFields(&fedmatch.Probe{Surname: g[0], GivenNames: strings.Join(append([]string{p.Surname}, g[1:]...), " ")})
+	return probeFields(&fedmatch.Probe{Surname: g[0], GivenNames: strings.Join(append([]string{p.Surname}, g[1:]...), " ")}, tr)
 }
 
-// name is a name as compared: its forms, and the script it was written in.
+// name is a name as compared: its forms, and the script it was written in;
+// for a name in a script with a learned transliteration, the model and the
+// name's units in it.
 type name struct {
 	forms  []string
 	script script
+	learnt *Transliteration
+	ids    []int32
+	key    string // the script's calibration key
 }
 
 // script says how a name was written, for comparing across scripts.
@@ -104,7 +109,7 @@ const (
 	syllabary        // Hangul, kana or Chinese: romanised, and L and R are one sound
 )
 
-func newName(s string) name {
+func newName(s string, tr *Transliteration) name {
 	n := name{forms: Forms(s)}
 	for _, r := range s {
 		switch {
@@ -117,6 +122,9 @@ func newName(s string) name {
 			n.script = max(n.script, alphabet)
 		}
 	}
+	if n.script != latin && tr != nil {
+		n.learnt, n.ids, n.key = tr.prepare(s)
+	}
 	return n
 }
 
@@ -124,7 +132,10 @@ func newName(s string) name {
 // and b (1 when any are equal), and whether they are in different
 // scripts. When either was written in another script, its romanisation is
 // a guess at a spelling and vowels are often not written at all, so the
-// best crossSimilarity of their Latin readings counts instead.
+// best crossSimilarity of their Latin readings counts instead; and when
+// one is Latin and the other's script has a learned transliteration, the
+// similarity is that model's (Transliteration.similarity), which weighs
+// this one with every way the pairs it learnt from were written.
 func nameSimilarity(a, b name) (float64, bool) {
 	best := 0.0
 	for _, x := range a.forms {
@@ -148,6 +159,12 @@ func nameSimilarity(a, b name) (float64, bool) {
 				sim = max(sim, crossSimilarity(x, y, best, lr, sc))
 			}
 		}
+	}
+	switch {
+	case a.script == latin && b.learnt != nil:
+		return b.learnt.similarity(a, b, sim), true
+	case b.script == latin && a.learnt != nil:
+		return a.learnt.similarity(b, a, sim), true
 	}
 	return sim, true
 }
@@ -296,10 +313,10 @@ func crossGivenLevel(p, r *fields) int8 {
 }
 
 // givenNames returns each given name in s as a name.
-func givenNames(s string) []name {
+func givenNames(s string, tr *Transliteration) []name {
 	var out []name
 	for _, t := range strings.Fields(s) {
-		if n := newName(t); n.forms[0] != "" {
+		if n := newName(t, tr); n.forms[0] != "" {
 			out = append(out, n)
 		}
 	}
@@ -537,5 +554,6 @@ func compareFields(p, r *fields) Vector {
 
 // Compare returns the agreement levels of probe p against record r.
 func Compare(p *fedmatch.Probe, r *fedmatch.Record) Vector {
-	return compareFields(probeFields(p), recordFields(r))
+	tr := DefaultTransliteration()
+	return compareFields(probeFields(p, tr), recordFields(r, tr))
 }

@@ -27,7 +27,7 @@ func (m *Matcher) block(recs []*fedmatch.Record) (map[string][]int32, []*fields)
 	index := map[string][]int32{}
 	fs := make([]*fields, len(recs))
 	for i, r := range recs {
-		fs[i] = recordFields(r)
+		fs[i] = recordFields(r, m.tr)
 		for _, k := range recordKeys(r, fs[i]) {
 			index[k] = append(index[k], int32(i))
 		}
@@ -64,7 +64,7 @@ func (m *Matcher) CandidatePairs(recs []*fedmatch.Record, maxBucket int) Pattern
 	seen := map[int32]bool{}
 	for i, r := range recs {
 		p := fedmatch.ProbeOf(r)
-		pf := probeFields(&p)
+		pf := probeFields(&p, m.tr)
 		m.candidates(index, &p, maxBucket, seen, func(j int32) {
 			if int(j) > i {
 				out[compareFields(pf, fs[j])]++
@@ -82,7 +82,7 @@ func (m *Matcher) LabelledPairs(recs []*fedmatch.Record, probes []fedmatch.Probe
 	out := Patterns{}
 	seen := map[int32]bool{}
 	for i := range probes {
-		pf := probeFields(&probes[i])
+		pf := probeFields(&probes[i], m.tr)
 		m.candidates(index, &probes[i], maxBucket, seen, func(j int32) {
 			if same(i, int(j)) {
 				out[compareFields(pf, fs[j])]++
@@ -132,12 +132,13 @@ func NewSample(recs []*fedmatch.Record, n int, seed uint64, same func(i, j int) 
 		}
 	}
 	rng := rand.New(rand.NewPCG(seed, 0xfed))
+	tr := DefaultTransliteration()
 	fs := make(map[int]*fields)
 	get := func(i int) *fields {
 		if f, ok := fs[i]; ok {
 			return f
 		}
-		f := recordFields(recs[i])
+		f := recordFields(recs[i], tr)
 		fs[i] = f
 		return f
 	}
@@ -150,7 +151,7 @@ func NewSample(recs []*fedmatch.Record, n int, seed uint64, same func(i, j int) 
 			continue
 		}
 		p := fedmatch.ProbeOf(recs[i])
-		s.Random[compareFields(probeFields(&p), get(j))]++
+		s.Random[compareFields(probeFields(&p, tr), get(j))]++
 	}
 	return s
 }

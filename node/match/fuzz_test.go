@@ -65,3 +65,35 @@ func FuzzParseModel(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseTransliteration: a transliteration model is checked before a
+// node scores with it; any bytes are refused with an error or give a
+// model that scores names without panicking, within [0, 1], and survives
+// a round trip.
+func FuzzParseTransliteration(f *testing.F) {
+	f.Add([]byte(`{"max_latin": 4, "spell": {"ш": {"SH": 0.2, "S": 0.05}, "а": {"A": 0.3}}, "letters": {"^S": 0.1, "H$": 0.2}, "calibration": {"cyrillic": [1, 2, 3, 4]}}`))
+	f.Add([]byte(`{"max_latin": 1, "spell": {}, "calibration": {"hangul": [0, 0, 0, 0], "kana": [-1e300, 0, 1, 1e300]}}`))
+	f.Add([]byte(`{"max_latin": 6, "spell": {"ᄀ": {"KKKKKK": 1}}, "letters": {"ZZ": 1}, "calibration": {"han": [5, 6, 7, 8]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tr, err := match.ParseTransliteration(b)
+		if err != nil {
+			return
+		}
+		for _, p := range [][2]string{{"Shapiro", "Шапиро"}, {"Kim", "김"}, {"Wang", "王"}, {"Pinokku", "ピノック"}, {"", "ш"}} {
+			if s := tr.NameSimilarity(p[0], p[1]); !(s >= 0 && s <= 1) {
+				t.Fatalf("NameSimilarity(%s, %s) = %v, not in [0, 1]", p[0], p[1], s)
+			}
+		}
+		out, err := tr.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := match.ParseTransliteration(out)
+		if err != nil {
+			t.Fatalf("round trip: %v", err)
+		}
+		if out2, _ := again.Marshal(); !bytes.Equal(out, out2) {
+			t.Fatal("the model changed in a round trip")
+		}
+	})
+}

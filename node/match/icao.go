@@ -97,8 +97,6 @@ var particles = map[string]bool{"AL": true, "EL": true, "VAN": true, "VON": true
 // NameSimilarity is the similarity of two names as the matcher compares
 // surnames: Jaro–Winkler at their closest forms (folded, ICAO or
 // romanised), and, when either is written in a non-Latin script, also by
-// consonant skeleton (see nameSimilarity).
-func NameSimilarity(a, b string) float64 {
-	s, _ := nameSimilarity(newName(a), newName(b))
-	return s
-}
+// consonant skeleton (see nameSimilarity), with the default learned
+// transliteration.
+func NameSimilarity(a, b string) float64 { return DefaultTransliteration().NameSimilarity(a, b) }

@@ -15,6 +15,9 @@ type Config struct {
 	// Floor is the lowest match probability reported; policy raises it
 	// per purpose. 0 reports every candidate, for evaluations.
 	Floor float64
+	// Transliteration is the learned model names in other scripts are
+	// compared to Latin names with; nil is DefaultTransliteration.
+	Transliteration *Transliteration
 }
 
 // DefaultConfig returns the configuration used unless a node is
@@ -25,6 +28,7 @@ func DefaultConfig() Config { return Config{Floor: 0.5} }
 // model. It is safe for concurrent use.
 type Matcher struct {
 	model *Model
+	tr    *Transliteration
 	floor float64 // Config.Floor as a weight
 }
 
@@ -39,7 +43,11 @@ func New(cfg Config, model *Model) *Matcher {
 	if cfg.Floor > 0 {
 		floor = WeightOf(min(cfg.Floor, 1-minProb))
 	}
-	return &Matcher{model: model, floor: floor}
+	tr := cfg.Transliteration
+	if tr == nil {
+		tr = DefaultTransliteration()
+	}
+	return &Matcher{model: model, tr: tr, floor: floor}
 }
 
 // Model returns the matcher's model.
@@ -48,13 +56,13 @@ func (m *Matcher) Model() *Model { return m.model }
 // Index prepares a record for the store: its blocking keys and its
 // comparison fields, normalised once.
 func (m *Matcher) Index(r *fedmatch.Record) fedmatch.Indexed {
-	f := recordFields(r)
+	f := recordFields(r, m.tr)
 	return fedmatch.Indexed{Keys: recordKeys(r, f), Fields: f}
 }
 
 // Prepare compiles a probe for one query.
 func (m *Matcher) Prepare(p *fedmatch.Probe) fedmatch.Query {
-	return &query{m: m, f: probeFields(p), swapped: swappedNames(p), keys: m.ProbeKeys(p)}
+	return &query{m: m, f: probeFields(p, m.tr), swapped: swappedNames(p, m.tr), keys: m.ProbeKeys(p)}
 }
 
 // Score compares p with r once: Prepare and Index, for a node, do the
@@ -77,7 +85,7 @@ func (q *query) Keys() []string { return q.keys }
 func (q *query) Score(r *fedmatch.Record, x any) (fedmatch.Match, bool) {
 	rf, _ := x.(*fields)
 	if rf == nil {
-		rf = recordFields(r)
+		rf = recordFields(r, q.m.tr)
 	}
 	v, w, ok := q.weigh(rf)
 	if !ok {
@@ -155,7 +163,9 @@ const (
 )
 
 // RecordKeys returns the blocking keys of a record.
-func (m *Matcher) RecordKeys(r *fedmatch.Record) []string { return recordKeys(r, recordFields(r)) }
+func (m *Matcher) RecordKeys(r *fedmatch.Record) []string {
+	return recordKeys(r, recordFields(r, m.tr))
+}
 
 // recordKeys returns the blocking keys of r, whose comparison fields f
 // already hold its names' forms and given names.
