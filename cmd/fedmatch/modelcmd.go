@@ -9,6 +9,7 @@ import (
 	"github.com/fedmatch/fedmatch/internal/durable"
 	"github.com/fedmatch/fedmatch/internal/eval"
 	"github.com/fedmatch/fedmatch/internal/synth"
+	"github.com/fedmatch/fedmatch/node/finger"
 	"github.com/fedmatch/fedmatch/node/match"
 	"github.com/fedmatch/fedmatch/node/store"
 )
@@ -18,6 +19,7 @@ func runModel(_ context.Context, e *env, args []string) error {
 		{"estimate", "estimate the matcher's Fellegi–Sunter model (m, u, prior) from data", runModelEstimate},
 		{"show", "print a model: each comparison level's m, u and weight", runModelShow},
 		{"translit", "learn how names in other scripts are spelt in Latin letters, from name pairs", runModelTranslit},
+		{"fingerprints", "calibrate fingerprint scores to false-match rates, from impostor pairs", runModelFingerprints},
 	}, args)
 }
 
@@ -60,15 +62,46 @@ of the pairs and tests on the other half.`)
 	if err != nil {
 		return err
 	}
-	if *out == "-" {
-		_, err = e.stdout.Write(b)
+	return writeModel(e, *out, b, t.String())
+}
+
+// writeModel writes a model to out ("-" for standard output), fsynced,
+// and says what it wrote.
+func writeModel(e *env, out string, b []byte, summary string) error {
+	if out == "-" {
+		_, err := e.stdout.Write(b)
 		return err
 	}
-	if err := durable.WriteFile(*out, b, 0o644); err != nil {
+	if err := durable.WriteFile(out, b, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s: %s\n", *out, t)
+	fmt.Fprintf(e.stdout, "wrote %s: %s\n", out, summary)
 	return nil
+}
+
+func runModelFingerprints(e *env, args []string) error {
+	fs := flags(e, "model fingerprints", "model fingerprints --dir DIR [--out FILE]", `
+Fits the fingerprint matcher's calibration: the raw score that 10 %, 1 %,
+0.1 % … of impostor pairs exceed, so that a node reports a match as the
+false-match rate it would have (a score of 4 decades: 1 in 10,000). The
+impostors are every pair of templates in DIR (laid out as for 'fedmatch
+eval fingerprints') that are not the same finger, across folders too.
+
+The calibration shipped in the binary (node/finger/calibration.json) is
+  fedmatch model fingerprints --dir ../shared/data/biometrics/fvc2002-iso \
+      --out node/finger/calibration.json`)
+	out := fs.String("out", "-", "write the calibration here ('-' for standard output)")
+	sets, help, err := parseFingerDir(e, fs, args)
+	if help || err != nil {
+		return err
+	}
+	imp := eval.AllImpostors(sets, finger.Compare)
+	fmt.Fprintf(e.stderr, "scored %d impostor pairs\n", len(imp))
+	c, err := finger.FitCalibration(imp)
+	if err != nil {
+		return err
+	}
+	return writeModel(e, *out, append(c.Marshal(), '\n'), fmt.Sprintf("%d decades from %d impostor pairs", len(c.Raw), len(imp)))
 }
 
 func runModelEstimate(e *env, args []string) error {

@@ -170,5 +170,11 @@ func FuzzParse(f *testing.F) {
 		if !bytes.Equal(again, out) {
 			t.Fatal("the template changed in a round trip")
 		}
+		for i := range tp.Views {
+			v := finger.Prepare(tp, &tp.Views[i]).Index()
+			if s := finger.Compare(v, v, nil); !(s >= 0 && s <= 1) {
+				t.Fatalf("a view against itself scores %v", s)
+			}
+		}
 	})
 }

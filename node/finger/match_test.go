@@ -1,0 +1,126 @@
+package finger_test
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/fedmatch/fedmatch/internal/eval"
+	"github.com/fedmatch/fedmatch/internal/synth"
+	"github.com/fedmatch/fedmatch/node/finger"
+)
+
+// MustPrepareDir prepares every template of a shared FVC2002 folder.
+func MustPrepareDir(tb testing.TB, db string) []*finger.Prepared {
+	tb.Helper()
+	files, _ := filepath.Glob(shared + "fvc2002-iso/" + db + "/*.iso")
+	if len(files) == 0 {
+		tb.Fatalf("no templates in %s", db)
+	}
+	var out []*finger.Prepared
+	for _, f := range files {
+		t := MustParse(tb, MustRead(tb, f))
+		out = append(out, finger.Prepare(t, &t.Views[0]).Index())
+	}
+	return out
+}
+
+// TestCompare_FVC holds the matcher to its measured accuracy on the
+// FVC2002 B templates (neilharan/openafis, BSD-2-Clause): each database's
+// EER below OpenAFIS's on the same templates, with a margin, and the mean
+// at most 5 %.
+func TestCompare_FVC(t *testing.T) {
+	sets, err := eval.ReadFingerDir(shared + "fvc2002-iso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	openAFIS := map[string]float64{"DB1_B": 0.081, "DB2_B": 0.075, "DB3_B": 0.142, "DB4_B": 0.067}
+	sum := 0.0
+	for _, set := range sets {
+		r := eval.ErrorRates(eval.CompareAll(set, finger.Compare), 0.01)
+		t.Logf("%s: %s", set.Name, r)
+		sum += r.EER
+		if r.EER > openAFIS[set.Name]*0.6 {
+			t.Errorf("%s: EER %.4f, want under 0.6 of OpenAFIS's %.3f", set.Name, r.EER, openAFIS[set.Name])
+		}
+	}
+	if mean := sum / float64(len(sets)); mean > 0.05 {
+		t.Errorf("mean EER %.4f, want at most 0.05", mean)
+	}
+}
+
+// MustSynthetic prepares synthetic fingers × impressions, written to ISO
+// and read back as a node would receive them.
+func MustSynthetic(tb testing.TB, seed uint64, fingers, impressions int, o synth.FingerOptions) eval.FingerSet {
+	tb.Helper()
+	set := eval.FingerSet{Name: "synthetic"}
+	for f, imps := range synth.New(seed).Fingers(fingers, impressions, o) {
+		for _, tp := range imps {
+			b, err := tp.Marshal()
+			if err != nil {
+				tb.Fatal(err)
+			}
+			back := MustParse(tb, b)
+			set.Fingers = append(set.Fingers, string(rune('A'+f%26))+string(rune('a'+f/26)))
+			set.Views = append(set.Views, finger.Prepare(back, &back.Views[0]))
+		}
+	}
+	return set
+}
+
+// TestCompare_Synthetic: under the documented distortion model (rotation,
+// translation, elastic stretch, noise, dropout, spurious minutiae,
+// partial prints) the EER is under 1 %.
+func TestCompare_Synthetic(t *testing.T) {
+	set := MustSynthetic(t, 11, 40, 6, synth.DefaultFingerOptions())
+	r := eval.ErrorRates(eval.CompareAll(set, finger.Compare), 0.001)
+	t.Logf("synthetic: %s", r)
+	if r.EER >= 0.01 {
+		t.Errorf("synthetic EER %.4f, want under 0.01", r.EER)
+	}
+}
+
+// TestCompare_Invariance: a print scores as well against itself turned
+// and moved as against itself, and nothing against an empty view.
+func TestCompare_Invariance(t *testing.T) {
+	tp := MustParse(t, MustRead(t, shared+"sourceafis/iso-probe.dat"))
+	self := finger.Compare(finger.Prepare(tp, &tp.Views[0]).Index(), finger.Prepare(tp, &tp.Views[0]), nil)
+	moved := *tp
+	moved.Width, moved.Height = 1000, 1000
+	v := tp.Views[0]
+	v.Minutiae = nil
+	sin, cos := math.Sincos(0.5)
+	for _, m := range tp.Views[0].Minutiae {
+		x, y := float64(m.X), float64(m.Y)
+		m.X, m.Y = int(math.Round(300+x*cos-y*sin)), int(math.Round(200+x*sin+y*cos))
+		m.Angle = math.Mod(m.Angle-0.5+2*math.Pi, 2*math.Pi)
+		v.Minutiae = append(v.Minutiae, m)
+	}
+	moved.Views = []finger.View{v}
+	turned := finger.Compare(finger.Prepare(tp, &tp.Views[0]).Index(), finger.Prepare(&moved, &moved.Views[0]), nil)
+	other := MustParse(t, MustRead(t, shared+"sourceafis/iso-nonmatching.dat"))
+	impostor := finger.Compare(finger.Prepare(tp, &tp.Views[0]).Index(), finger.Prepare(other, &other.Views[0]), nil)
+	t.Logf("self %.3f, turned 29° and moved %.3f, another finger %.3f", self, turned, impostor)
+	if self < 0.9 || turned < 0.9*self || impostor > 0.5*turned {
+		t.Errorf("self %.3f, turned %.3f, another finger %.3f: want the first two alike and high, the third far below", self, turned, impostor)
+	}
+	empty := &finger.Template{ResX: 197, ResY: 197, Views: []finger.View{{}}}
+	if s := finger.Compare(finger.Prepare(tp, &tp.Views[0]).Index(), finger.Prepare(empty, &empty.Views[0]), nil); s != 0 {
+		t.Errorf("against no minutiae: %v, want 0", s)
+	}
+}
+
+// BenchmarkCompare is one 1:1 comparison of prepared templates as a 1:N
+// search makes them: one indexed probe against each gallery view in turn
+// (FVC2002 DB1, every pair).
+func BenchmarkCompare(b *testing.B) {
+	views := MustPrepareDir(b, "DB1_B")
+	s := &finger.Scratch{}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		finger.Compare(views[n/len(views)%len(views)], views[n%len(views)], s)
+		n++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmp/s")
+}
