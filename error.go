@@ -49,6 +49,9 @@ const (
 	Exists
 	// Invalid is bad configuration or a bad command-line argument.
 	Invalid
+	// Unsupported is a request in a form the node does not hold: a face
+	// template made by a model it has no gallery or calibration for.
+	Unsupported
 )
 
 var codeNames = [...]string{
@@ -66,6 +69,7 @@ var codeNames = [...]string{
 	NotFound:       "not_found",
 	Exists:         "exists",
 	Invalid:        "invalid",
+	Unsupported:    "unsupported",
 }
 
 // String returns the code's stable snake_case name, as used on the wire.
