@@ -61,12 +61,17 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(BIN)/fedmatch bench --records 100000
 
-## eval: the matcher on FEBRL datasets 1-3 (originals as records, duplicates as probes)
+## eval: the matcher on FEBRL datasets 1-3 (originals as records, duplicates as
+## probes), cross-script names, FVC2002 fingerprints, synthetic biometrics
 eval: build
 	@for d in 1 2 3; do echo "== FEBRL dataset$$d"; \
 		$(BIN)/fedmatch eval febrl --records ../shared/data/febrl/dataset$$d.csv --probes ../shared/data/febrl/dataset$$d.csv || exit 1; done
 	@echo "== cross-script names (Wikidata pairs)"
 	$(BIN)/fedmatch eval names ../shared/data/names/wd_*_20.tsv
+	@echo "== fingerprints (FVC2002 B templates)"
+	$(BIN)/fedmatch eval fingerprints --dir ../shared/data/biometrics/fvc2002-iso
+	@echo "== biometrics (FVC2002, synthetic fingers, 1,000,000 synthetic faces)"
+	$(BIN)/fedmatch eval biometrics --dir ../shared/data/biometrics/fvc2002-iso
 
 ## fuzz: run every fuzz target for FUZZTIME (seeds in testdata/fuzz)
 fuzz:

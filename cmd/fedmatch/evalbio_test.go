@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/fedmatch/fedmatch"
-	"github.com/fedmatch/fedmatch/node/finger"
+	"github.com/fedmatch/fedmatch/node/calib"
 )
 
 const fvc = "../../../shared/data/biometrics/fvc2002-iso"
@@ -37,8 +37,24 @@ func TestRun_ModelFingerprints(t *testing.T) {
 	require_True(t, err == nil, "model fingerprints: %v\n%s", err, out)
 	b, err := os.ReadFile(file)
 	require_True(t, err == nil, "read: %v", err)
-	c, err := finger.ParseCalibration(b)
+	c, err := calib.Parse(b)
 	require_True(t, err == nil && len(c.Raw) == 3, "calibration: %v %+v", err, c)
 	shipped, err := os.ReadFile("../../node/finger/calibration.json")
 	require_True(t, err == nil && bytes.Equal(shipped, b), "node/finger/calibration.json is stale (%v): refit it with\n  fedmatch model fingerprints --dir %s --out node/finger/calibration.json", err, fvc[6:])
+}
+
+// TestRun_EvalBiometrics: a small run reports both modalities and ends
+// with the summary line, its rates fractions.
+func TestRun_EvalBiometrics(t *testing.T) {
+	out, err := runOut(t, "eval", "biometrics", "--dir", fvc, "--fingers", "10", "--faces", "3000", "--face-probes", "50", "--exact", "10")
+	require_True(t, err == nil, "eval biometrics: %v\n%s", err, out)
+	m := regexp.MustCompile(`(?m)^fingerprint eer ([0-9.]+) fmr1e-4_fnmr ([0-9.]+) cmp_per_s [0-9]+ face rank1 ([0-9.]+) search_ms_1m [0-9.]+\n\z`).FindStringSubmatch(out)
+	require_True(t, m != nil, "no summary line last:\n%s", out)
+	for _, x := range m[1:] {
+		v, _ := strconv.ParseFloat(x, 64)
+		require_True(t, v >= 0 && v <= 1, "rate %v is not a fraction", v)
+	}
+	rank1, _ := strconv.ParseFloat(m[3], 64)
+	require_True(t, rank1 >= 0.9, "face rank-1 %v", rank1)
+	require_True(t, regexp.MustCompile(`fingerprints, synthetic`).MatchString(out) && regexp.MustCompile(`faces, synthetic`).MatchString(out), "a modality is missing:\n%s", out)
 }

@@ -17,6 +17,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		{"febrl", "link FEBRL records through the real store and matcher; precision, recall, F1", runEvalFEBRL},
 		{"names", "cross-script name matching: recall at a fixed false-match rate", runEvalNames},
 		{"fingerprints", "fingerprint minutiae matching on FVC-style folders: EER, FNMR at fixed FMRs", runEvalFingerprints},
+		{"biometrics", "fingerprints and faces: score distributions, calibrated error rates, rank-1, speed", runEvalBiometrics},
 	}, args)
 }
 

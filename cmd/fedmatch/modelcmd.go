@@ -9,6 +9,7 @@ import (
 	"github.com/fedmatch/fedmatch/internal/durable"
 	"github.com/fedmatch/fedmatch/internal/eval"
 	"github.com/fedmatch/fedmatch/internal/synth"
+	"github.com/fedmatch/fedmatch/node/calib"
 	"github.com/fedmatch/fedmatch/node/finger"
 	"github.com/fedmatch/fedmatch/node/match"
 	"github.com/fedmatch/fedmatch/node/store"
@@ -97,7 +98,7 @@ The calibration shipped in the binary (node/finger/calibration.json) is
 	}
 	imp := eval.AllImpostors(sets, finger.Compare)
 	fmt.Fprintf(e.stderr, "scored %d impostor pairs\n", len(imp))
-	c, err := finger.FitCalibration(imp)
+	c, err := calib.Fit(imp)
 	if err != nil {
 		return err
 	}

@@ -20,9 +20,11 @@ package face
 import (
 	"math"
 	"math/bits"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/node/calib"
 )
 
 // A Model names the model that made a template; Dim is its vector's length.
@@ -30,10 +32,10 @@ type Model struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
 	Dim     int    `json:"dim"`
-	// Threshold is the cosine similarity impostors exceed at a rate of
-	// 1 in 10,000, by the model's calibration (Calibrate); zero until
-	// calibrated.
-	Threshold float64 `json:"threshold,omitempty"`
+	// Calibration maps the model's cosine similarities to false-match
+	// rates (see Calibrate); a policy threshold in decades means the same
+	// for every model.
+	Calibration *calib.Calibration `json:"calibration,omitempty"`
 }
 
 // Template is one face embedding and the model that made it.
@@ -70,6 +72,49 @@ func NewGallery(m Model) (*Gallery, error) {
 
 // Model returns the gallery's model.
 func (g *Gallery) Model() Model { return g.model }
+
+// Calibrate fits the gallery model's calibration to the cosine
+// similarities of pairs random pairs of its templates, drawn with seed:
+// in a gallery of many people nearly every such pair is two people, so
+// their scores are the impostor distribution this node's searches meet.
+// Errors: Invalid when the gallery is too small to resolve one decade.
+func (g *Gallery) Calibrate(pairs int, seed uint64) error {
+	n := len(g.ids)
+	if n < 2 {
+		return fedmatch.E("face.Gallery.Calibrate", fedmatch.Invalid, "%d templates: too few to calibrate", n)
+	}
+	r := rand.New(rand.NewPCG(seed, 0xface))
+	dim := g.model.Dim
+	q := make([]int16, dim)
+	scores := make([]float64, 0, pairs)
+	for range pairs {
+		a, b := r.IntN(n), r.IntN(n)
+		if a == b || g.ids[a] == g.ids[b] {
+			continue
+		}
+		for i, x := range g.vecs[a*dim : (a+1)*dim] {
+			q[i] = int16(x)
+		}
+		// Both quantised: scale by both records' corrections.
+		s := float64(dot8(q, g.vecs[b*dim:(b+1)*dim])) * float64(g.scale[b]) * float64(g.scale[a]) * 127 * 127
+		scores = append(scores, s)
+	}
+	c, err := calib.Fit(scores)
+	if err != nil {
+		return fedmatch.Wrap("face.Gallery.Calibrate", fedmatch.Invalid, err)
+	}
+	g.model.Calibration = c
+	return nil
+}
+
+// Decades is a score's false-match rate as -log10, by the model's
+// calibration; 0 when the model is not calibrated.
+func (g *Gallery) Decades(score float64) float64 {
+	if g.model.Calibration == nil {
+		return 0
+	}
+	return g.model.Calibration.Decades(score)
+}
 
 // Len is the number of templates held.
 func (g *Gallery) Len() int { return len(g.ids) }
@@ -142,7 +187,17 @@ type Hit struct {
 // best first, with a cosine similarity of at least min. Errors:
 // Unsupported for a probe from another model; Malformed for a bad vector.
 func (g *Gallery) Search(probe *Template, k int, minScore float64) ([]Hit, error) {
-	u, err := g.check("face.Gallery.Search", probe)
+	return g.search("face.Gallery.Search", probe, k, minScore, Shortlist)
+}
+
+// SearchExact is Search scoring every record, without the shortlist: the
+// reference the shortlist's recall is measured against.
+func (g *Gallery) SearchExact(probe *Template, k int, minScore float64) ([]Hit, error) {
+	return g.search("face.Gallery.SearchExact", probe, k, minScore, len(g.ids))
+}
+
+func (g *Gallery) search(op string, probe *Template, k int, minScore float64, shortlist int) ([]Hit, error) {
+	u, err := g.check(op, probe)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +227,7 @@ func (g *Gallery) Search(probe *Template, k int, minScore float64) ([]Hit, error
 	}
 	// 2. Keep the Shortlist nearest (all of those at the cut-off distance).
 	cut, kept := 0, 0
-	for cut < len(hist) && kept+hist[cut] <= max(Shortlist, k) {
+	for cut < len(hist) && kept+hist[cut] <= max(shortlist, k) {
 		kept += hist[cut]
 		cut++
 	}
@@ -219,4 +274,19 @@ func dot8(q []int16, v []int8) int32 {
 		s0 += int32(q[i]) * int32(v[i])
 	}
 	return s0 + s1 + s2 + s3
+}
+
+// Cosine is the cosine similarity of two vectors over their common
+// length, 0 when either is zero.
+func Cosine(a, b []float32) float64 {
+	var ab, aa, bb float64
+	for i := range min(len(a), len(b)) {
+		ab += float64(a[i]) * float64(b[i])
+		aa += float64(a[i]) * float64(a[i])
+		bb += float64(b[i]) * float64(b[i])
+	}
+	if aa == 0 || bb == 0 {
+		return 0
+	}
+	return ab / math.Sqrt(aa*bb)
 }

@@ -1,11 +1,13 @@
-package finger
+// Package calib turns a matcher's raw scores into false-match rates, so
+// that a policy threshold means the same thing whatever matched: a score of
+// 4 decades is one an impostor reaches once in 10,000 comparisons, for a
+// fingerprint, a face or a fusion of several.
+package calib
 
 import (
-	_ "embed"
 	"encoding/json"
 	"math"
 	"slices"
-	"sync"
 
 	"github.com/fedmatch/fedmatch"
 )
@@ -24,10 +26,10 @@ type Calibration struct {
 	Slope float64   `json:"slope"`
 }
 
-// FitCalibration fits a calibration to impostor scores; each decade needs
+// Fit fits a calibration to impostor scores; each decade needs
 // at least 20 impostors beyond it to be trusted. Errors: Invalid when
 // there are too few impostors for one decade.
-func FitCalibration(impostors []float64) (*Calibration, error) {
+func Fit(impostors []float64) (*Calibration, error) {
 	imp := slices.Sorted(slices.Values(impostors))
 	c := &Calibration{}
 	for k := 1; ; k++ {
@@ -39,7 +41,7 @@ func FitCalibration(impostors []float64) (*Calibration, error) {
 	}
 	switch len(c.Raw) {
 	case 0:
-		return nil, fedmatch.E("finger.FitCalibration", fedmatch.Invalid, "%d impostor scores: too few to fit even one decade", len(imp))
+		return nil, fedmatch.E("calib.Fit", fedmatch.Invalid, "%d impostor scores: too few to fit even one decade", len(imp))
 	case 1:
 		c.Slope = max(c.Raw[0], 1e-3)
 	default:
@@ -101,10 +103,10 @@ func Fuse(decades ...float64) float64 {
 	return max(0, s-math.Log10(sum))
 }
 
-// ParseCalibration decodes and checks a calibration. Errors: Malformed,
+// Parse decodes and checks a calibration. Errors: Malformed,
 // Invalid.
-func ParseCalibration(b []byte) (*Calibration, error) {
-	const op = "finger.ParseCalibration"
+func Parse(b []byte) (*Calibration, error) {
+	const op = "calib.Parse"
 	var c Calibration
 	if err := json.Unmarshal(b, &c); err != nil {
 		return nil, fedmatch.E(op, fedmatch.Malformed, "%w", err)
@@ -120,22 +122,8 @@ func ParseCalibration(b []byte) (*Calibration, error) {
 	return &c, nil
 }
 
-// Marshal encodes the calibration as ParseCalibration reads it.
+// Marshal encodes the calibration as Parse reads it.
 func (c *Calibration) Marshal() []byte {
 	b, _ := json.Marshal(c) // floats and a slice of them always encode
 	return b
 }
-
-// DefaultCalibration is the calibration fitted to the 49,920 impostor
-// pairs of the FVC2002 B templates in ../shared/data/biometrics
-// (`fedmatch model fingerprints`), decoded once: it is read-only.
-var DefaultCalibration = sync.OnceValue(func() *Calibration {
-	c, err := ParseCalibration(defaultCalibration)
-	if err != nil {
-		panic("finger: the embedded calibration is invalid: " + err.Error()) // a build error, caught by tests
-	}
-	return c
-})
-
-//go:embed calibration.json
-var defaultCalibration []byte
