@@ -108,6 +108,59 @@ type Record struct {
 	PlaceOfBirth    string     `json:"place_of_birth,omitempty"`
 	Address         string     `json:"address,omitempty"`
 	Documents       []Document `json:"documents,omitempty"`
+	// Fingerprints and Face are the record's biometric templates. They are
+	// matched against, never disclosed (DisclosableFields omits them).
+	Fingerprints []Fingerprint `json:"fingerprints,omitempty"`
+	Face         *FaceTemplate `json:"face,omitempty"`
+}
+
+// Fingerprint is one finger's minutiae template: an ISO/IEC 19794-2:2005
+// or ANSI INCITS 378-2004 finger minutiae record (base64 in JSON), and the
+// finger's position, ISO's code (1 right thumb … 10 left little; 0
+// unknown, compared with every finger).
+type Fingerprint struct {
+	Position int    `json:"position"`
+	Template []byte `json:"template"`
+}
+
+// FaceTemplate is a face embedding and the model, by name and version,
+// that made it: embeddings of different models are never compared.
+type FaceTemplate struct {
+	Model   string    `json:"model"`
+	Version string    `json:"version"`
+	Vector  []float32 `json:"vector"`
+}
+
+// Limits on a probe's or record's biometric templates.
+const (
+	MaxFingerprints     = 10
+	MaxFingerprintBytes = 8 << 10
+	MaxFaceDimensions   = 4096
+)
+
+// validateBiometrics checks the templates' counts and sizes; their
+// contents are the node's biometric index's to check.
+func validateBiometrics(fps []Fingerprint, face *FaceTemplate) error {
+	if len(fps) > MaxFingerprints {
+		return fmt.Errorf("%d fingerprints; at most %d", len(fps), MaxFingerprints)
+	}
+	for i, f := range fps {
+		if f.Position < 0 || f.Position > 10 {
+			return fmt.Errorf("fingerprints[%d]: position %d is not 0 to 10", i, f.Position)
+		}
+		if len(f.Template) == 0 || len(f.Template) > MaxFingerprintBytes {
+			return fmt.Errorf("fingerprints[%d]: template of %d bytes; want 1 to %d", i, len(f.Template), MaxFingerprintBytes)
+		}
+	}
+	if face != nil {
+		if face.Model == "" || len(face.Vector) == 0 || len(face.Vector) > MaxFaceDimensions {
+			return fmt.Errorf("face needs a model and a vector of 1 to %d dimensions", MaxFaceDimensions)
+		}
+		if len(face.Model) > 64 || len(face.Version) > 64 {
+			return fmt.Errorf("face model or version longer than 64 bytes")
+		}
+	}
+	return nil
 }
 
 // DisclosableFields lists the record fields a policy may name for
@@ -137,8 +190,11 @@ func (r *Record) Validate() error {
 		return fmt.Errorf("extended_until %s is before retention_until %s", r.ExtendedUntil, r.RetentionUntil)
 	case r.ExtendedUntil != "" && strings.TrimSpace(r.ExtensionReason) == "":
 		return fmt.Errorf("extended_until needs an extension_reason")
-	case strings.TrimSpace(r.Surname) == "" && len(r.Documents) == 0:
-		return fmt.Errorf("a record needs a surname or a document")
+	case strings.TrimSpace(r.Surname) == "" && len(r.Documents) == 0 && len(r.Fingerprints) == 0 && r.Face == nil:
+		return fmt.Errorf("a record needs a surname, a document, fingerprints or a face")
+	}
+	if err := validateBiometrics(r.Fingerprints, r.Face); err != nil {
+		return err
 	}
 	for _, d := range []Date{r.DateOfBirth} {
 		if err := d.Validate(); err != nil {
@@ -193,12 +249,18 @@ type Probe struct {
 	// country).
 	PlaceOfBirth string     `json:"place_of_birth,omitempty"`
 	Documents    []Document `json:"documents,omitempty"`
+	// Fingerprints and Face are biometric templates captured from the
+	// person: matched 1:N at the node, never kept.
+	Fingerprints []Fingerprint `json:"fingerprints,omitempty"`
+	Face         *FaceTemplate `json:"face,omitempty"`
 }
 
-// Probe kinds, as the policy sees them.
+// Probe and match kinds, as the policy sees them.
 const (
-	KindBiographic = "biographic"
-	KindDocument   = "document"
+	KindBiographic  = "biographic"
+	KindDocument    = "document"
+	KindFingerprint = "fingerprint"
+	KindFace        = "face"
 	// KindReference is a step-two request naming a hit by its reference.
 	KindReference = "reference"
 )
@@ -211,6 +273,12 @@ func (p *Probe) Kinds() []string {
 	}
 	if len(p.Documents) > 0 {
 		ks = append(ks, KindDocument)
+	}
+	if len(p.Fingerprints) > 0 {
+		ks = append(ks, KindFingerprint)
+	}
+	if p.Face != nil {
+		ks = append(ks, KindFace)
 	}
 	return ks
 }
@@ -230,7 +298,10 @@ func ProbeOf(r *Record) Probe {
 // Validate checks the probe has something to match on and bounded fields.
 func (p *Probe) Validate() error {
 	if len(p.Kinds()) == 0 {
-		return fmt.Errorf("probe needs a surname or a document")
+		return fmt.Errorf("probe needs a surname, a document, fingerprints or a face")
+	}
+	if err := validateBiometrics(p.Fingerprints, p.Face); err != nil {
+		return err
 	}
 	if len(p.Documents) > 8 {
 		return fmt.Errorf("probe holds %d documents; at most 8", len(p.Documents))
@@ -254,8 +325,16 @@ func (p *Probe) Validate() error {
 // Match is one candidate record and how well it matched the probe.
 type Match struct {
 	Record *Record
-	Kind   string  // KindBiographic or KindDocument
+	Kind   string  // the strongest kind that matched: KindBiographic, KindDocument, KindFingerprint or KindFace
 	Score  float64 // match probability, 0..1
+	// Kinds lists every kind that matched, in the order of the constants,
+	// when more than one did (a biographic and a fingerprint match of one
+	// record); nil when only Kind did.
+	Kinds []string
+	// Decades is the biometric evidence: -log10 of the false-match rate
+	// an impostor would reach this score at (4: one in 10,000), fused
+	// over the fingers and face that matched; 0 without biometrics.
+	Decades float64
 	// DocumentStatus is the status ("lost", "stolen", "fraudulent") of the
 	// record's document that the probe's document matched: a
 	// false-document hit.
@@ -280,9 +359,10 @@ const (
 // Hit is what a node discloses about one matching record: an opaque
 // reference, how it matched, and only the fields its policy allowed.
 type Hit struct {
-	Ref   string  `json:"ref"`
-	Kind  string  `json:"kind"`
-	Score float64 `json:"score"`
+	Ref   string   `json:"ref"`
+	Kind  string   `json:"kind"`
+	Kinds []string `json:"kinds,omitempty"`
+	Score float64  `json:"score"`
 	// DocumentStatus says the document the requester presented was
 	// reported lost, stolen or fraudulent to this agency.
 	DocumentStatus string         `json:"document_status,omitempty"`
@@ -324,5 +404,14 @@ func (r *Record) Clone() *Record {
 	c.Aliases = slices.Clone(r.Aliases)
 	c.Nationalities = slices.Clone(r.Nationalities)
 	c.Documents = slices.Clone(r.Documents)
+	c.Fingerprints = slices.Clone(r.Fingerprints)
+	for i := range c.Fingerprints {
+		c.Fingerprints[i].Template = slices.Clone(c.Fingerprints[i].Template)
+	}
+	if r.Face != nil {
+		f := *r.Face
+		f.Vector = slices.Clone(f.Vector)
+		c.Face = &f
+	}
 	return &c
 }

@@ -22,7 +22,7 @@ func TestRecord_Validate(t *testing.T) {
 		{"retention before collection", func(r *fedmatch.Record) { r.RetentionUntil = "2024-01-01" }, "before collected_at"},
 		{"document without state", func(r *fedmatch.Record) { r.Documents[0].IssuingState = "" }, "needs number and issuing_state"},
 		{"document status unknown", func(r *fedmatch.Record) { r.Documents[0].Status = "misplaced" }, `status "misplaced"`},
-		{"no surname, no document", func(r *fedmatch.Record) { r.Surname, r.Documents = "", nil }, "surname or a document"},
+		{"no surname, no document", func(r *fedmatch.Record) { r.Surname, r.Documents = "", nil }, "surname, a document"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,6 +19,38 @@ type Store interface {
 	Get(id string) (*Record, error)
 	// Len returns how many records the store holds.
 	Len() int
+	// SearchBiometric searches the retained records in categories by
+	// the probe's fingerprints and face, 1:N, returning at most limit
+	// matches, best first, each with its own copy of the record, Kind
+	// and Kinds the biometric kinds that matched and Decades their fused
+	// evidence; Score is left 0 for the caller to fuse. Errors:
+	// Malformed (a template that does not parse), Unsupported (a face
+	// model the node does not hold), Internal.
+	SearchBiometric(p *Probe, categories []Category, now time.Time, limit int) ([]Match, error)
+}
+
+// BiometricIndex holds records' fingerprint and face templates for 1:N
+// search. It is safe for concurrent use.
+type BiometricIndex interface {
+	// Check refuses a record whose templates the index cannot hold.
+	// Errors: Malformed, Unsupported.
+	Check(r *Record) error
+	// Add files the templates of r, checked, under id.
+	Add(id string, r *Record)
+	// Search returns the ids of records whose templates match the
+	// probe's, with the kinds matched and fused evidence in decades,
+	// best first, at most limit, each at least minDecades. Errors:
+	// Malformed, Unsupported.
+	Search(p *Probe, limit int, minDecades float64) ([]BiometricHit, error)
+	// Len is how many templates the index holds.
+	Len() int
+}
+
+// BiometricHit is one record a biometric search found.
+type BiometricHit struct {
+	ID      string
+	Kinds   []string
+	Decades float64
 }
 
 // Indexer prepares a record for a store, once, when it is stored.
@@ -102,8 +134,12 @@ type RecordMeta struct {
 // MatchInfo is how the record matched. At step two the kind is
 // "reference" (the requester named a hit it was given) and the score 1.
 type MatchInfo struct {
-	Kind  string  `json:"kind"`
-	Score float64 `json:"score"`
+	Kind  string   `json:"kind"`
+	Kinds []string `json:"kinds,omitempty"`
+	Score float64  `json:"score"`
+	// FMRDecades is the biometric evidence, as Match.Decades: a policy
+	// may ask for a false-match rate (fmr_decades >= 4: 1 in 10,000).
+	FMRDecades float64 `json:"fmr_decades,omitempty"`
 	// DocumentStatus is set on a false-document hit: the probe's document
 	// matched one the record says is "lost", "stolen" or "fraudulent".
 	DocumentStatus string `json:"document_status,omitempty"`

@@ -6,6 +6,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -18,6 +19,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fedmatch/fedmatch"
@@ -235,7 +237,7 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 			break
 		}
 		din := &fedmatch.DiscloseInput{Request: info, Requester: in.Requester, Node: n.cfg.Agency,
-			Record: meta(m.Record), Match: fedmatch.MatchInfo{Kind: m.Kind, Score: round(m.Score), DocumentStatus: m.DocumentStatus}}
+			Record: meta(m.Record), Match: fedmatch.MatchInfo{Kind: m.Kind, Kinds: m.Kinds, Score: round(m.Score), FMRDecades: round(m.Decades), DocumentStatus: m.DocumentStatus}}
 		dis, err := pol.Disclose(ctx, din)
 		if err != nil {
 			return "", n.fail(q, now, step, fedmatch.Wrap(op, fedmatch.Internal, err))
@@ -257,7 +259,7 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 			}
 		}
 		answer.Hits = append(answer.Hits, fedmatch.Hit{
-			Ref: n.ref(q.Requester(), m.Record.ID), Kind: m.Kind, Score: round(m.Score), DocumentStatus: m.DocumentStatus,
+			Ref: n.ref(q.Requester(), m.Record.ID), Kind: m.Kind, Kinds: m.Kinds, Score: round(m.Score), DocumentStatus: m.DocumentStatus,
 			Fields: Project(m.Record, dis.Fields),
 		})
 		fields = append(fields, dis.Fields...)
@@ -298,11 +300,23 @@ func (n *Node) review(q *wire.QueryClaims, now time.Time, r *fedmatch.Record, fi
 	return true, fedmatch.StatusPendingReview, "awaiting review " + id, err
 }
 
-// match scores the indexed candidates of the probe, best first.
+// match scores the indexed candidates of the probe, best first: the
+// biographic and document matches, the biometric ones, and records both
+// found fused into one hit (see fuse).
 func (n *Node) match(q *wire.QueryClaims, dec *fedmatch.Decision, now time.Time) ([]fedmatch.Match, error) {
-	found, _, err := n.d.Store.Search(n.d.Matcher.Prepare(&q.Probe), dec.Categories, now, n.cfg.MaxCandidates)
-	if err != nil {
-		return nil, err
+	var found []fedmatch.Match
+	var err error
+	if strings.TrimSpace(q.Probe.Surname) != "" || len(q.Probe.Documents) > 0 {
+		if found, _, err = n.d.Store.Search(n.d.Matcher.Prepare(&q.Probe), dec.Categories, now, n.cfg.MaxCandidates); err != nil {
+			return nil, err
+		}
+	}
+	if len(q.Probe.Fingerprints) > 0 || q.Probe.Face != nil {
+		bio, err := n.d.Store.SearchBiometric(&q.Probe, dec.Categories, now, n.cfg.MaxCandidates)
+		if err != nil {
+			return nil, err
+		}
+		found = fuse(found, bio, n.d.Store.Len())
 	}
 	matches := found[:0]
 	for _, m := range found {
@@ -311,6 +325,43 @@ func (n *Node) match(q *wire.QueryClaims, dec *fedmatch.Decision, now time.Time)
 		}
 	}
 	return matches, nil
+}
+
+// fuse merges biometric matches into biographic ones, best first. A
+// record found both ways is one match whose odds are the biographic
+// match's times the biometric likelihood ratio, about 10^decades (an
+// impostor reaches the score at a rate of 10^-decades; a genuine
+// comparison nearly always does). A record found by biometrics alone
+// starts from even odds of one in the records searched: in a 1:N search
+// of N records some impostor reaches a rate of 1/N by chance, so a face
+// hit at 1 in 10,000 among a million records is no certainty.
+func fuse(found []fedmatch.Match, biometric []fedmatch.Match, searched int) []fedmatch.Match {
+	byID := make(map[string]int, len(found))
+	for i, m := range found {
+		byID[m.Record.ID] = i
+	}
+	out := found
+	for _, b := range biometric {
+		lr := math.Pow(10, b.Decades)
+		if i, ok := byID[b.Record.ID]; ok {
+			m := &out[i]
+			p := min(m.Score, 1-1e-9)
+			odds := p / (1 - p) * lr
+			m.Score = odds / (1 + odds)
+			m.Kinds = slices.Concat([]string{m.Kind}, m.Kinds, b.Kinds)
+			if len(b.Kinds) == 0 {
+				m.Kinds = append(m.Kinds, b.Kind)
+			}
+			m.Kinds = slices.Compact(m.Kinds)
+			m.Decades = b.Decades
+			continue
+		}
+		odds := lr / float64(max(searched, 1))
+		b.Score = odds / (1 + odds)
+		out = append(out, b)
+	}
+	slices.SortStableFunc(out, func(a, b fedmatch.Match) int { return cmp.Compare(b.Score, a.Score) })
+	return out
 }
 
 // resolve opens a step-two reference: the record it names, if it was

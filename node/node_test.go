@@ -20,8 +20,24 @@ import (
 	"github.com/fedmatch/fedmatch/wire"
 )
 
-// fakeStore scores all its records, filtered as the contract says.
-type fakeStore struct{ recs []*fedmatch.Record }
+// fakeStore scores all its records, filtered as the contract says; its
+// biometric search answers what bio says, for the records still retained.
+type fakeStore struct {
+	recs []*fedmatch.Record
+	bio  []fedmatch.BiometricHit
+}
+
+func (s *fakeStore) SearchBiometric(p *fedmatch.Probe, cats []fedmatch.Category, now time.Time, _ int) ([]fedmatch.Match, error) {
+	var out []fedmatch.Match
+	for _, h := range s.bio {
+		for _, r := range s.recs {
+			if r.ID == h.ID && slices.Contains(cats, r.Category) && r.Retained(now) {
+				out = append(out, fedmatch.Match{Record: r.Clone(), Kind: h.Kinds[0], Kinds: h.Kinds, Decades: h.Decades})
+			}
+		}
+	}
+	return out, nil
+}
 
 func (s *fakeStore) Search(q fedmatch.Query, cats []fedmatch.Category, now time.Time, _ int) ([]fedmatch.Match, int, error) {
 	var out []fedmatch.Match

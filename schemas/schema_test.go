@@ -58,7 +58,7 @@ func TestSchemas_MatchGoTypes(t *testing.T) {
 		&fedmatch.QueryInput{Request: req, Requester: m, Agreement: fedmatch.Agreement{ID: "x", Parties: []fedmatch.AgencyID{"a"}, Purposes: []fedmatch.Purpose{"p"}}, Node: "n", Usage: fedmatch.Usage{Today: 1}},
 		&fedmatch.DiscloseInput{Request: req, Requester: m, Node: "n",
 			Record: fedmatch.RecordMeta{Category: "c", CollectedAt: "d", RetentionUntil: "d", ExtendedUntil: "d", ExtensionReason: "r", Flags: []string{"f"}},
-			Match:  fedmatch.MatchInfo{Kind: "k", Score: 1, DocumentStatus: "stolen"}})
+			Match:  fedmatch.MatchInfo{Kind: "k", Kinds: []string{"k"}, Score: 1, FMRDecades: 1, DocumentStatus: "stolen"}})
 	for _, tc := range []struct {
 		file string
 		goKs map[string]bool

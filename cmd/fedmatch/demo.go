@@ -20,7 +20,6 @@ import (
 	"github.com/fedmatch/fedmatch/internal/synth"
 	"github.com/fedmatch/fedmatch/node"
 	"github.com/fedmatch/fedmatch/node/match"
-	"github.com/fedmatch/fedmatch/node/store"
 	"github.com/fedmatch/fedmatch/wire"
 )
 
@@ -269,7 +268,7 @@ Serving until interrupted (Ctrl-C). In another terminal, for example:
 
 // importRecords stores recs in a node data directory, as 'node import' does.
 func importRecords(dir string, recs []*fedmatch.Record) error {
-	st, err := store.Open(dir, match.New(match.DefaultConfig(), nil), nil)
+	st, err := openStore(dir, match.New(match.DefaultConfig(), nil), nil)
 	if err != nil {
 		return err
 	}

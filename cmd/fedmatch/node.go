@@ -14,7 +14,6 @@ import (
 	"github.com/fedmatch/fedmatch/certs"
 	"github.com/fedmatch/fedmatch/node/match"
 	"github.com/fedmatch/fedmatch/node/policy"
-	"github.com/fedmatch/fedmatch/node/store"
 )
 
 func runNode(ctx context.Context, e *env, args []string) error {
@@ -122,7 +121,7 @@ disk (fsynced) before this command reports success.`)
 		defer f.Close()
 		in = f
 	}
-	st, err := store.Open(*data, match.New(match.DefaultConfig(), nil), nil)
+	st, err := openStore(*data, match.New(match.DefaultConfig(), nil), nil)
 	if err != nil {
 		return err
 	}

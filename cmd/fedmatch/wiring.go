@@ -100,7 +100,7 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	}
 	log.Info("match model", "source", model.Source)
 	m := match.New(match.DefaultConfig(), model)
-	st, err := store.Open(o.DataDir, m, log)
+	st, err := openStore(o.DataDir, m, log)
 	if err != nil {
 		return nil, err
 	}

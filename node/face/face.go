@@ -22,6 +22,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"slices"
+	"sync"
 
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/node/calib"
@@ -50,7 +51,7 @@ type Template struct {
 const Shortlist = 2048
 
 // A Gallery is one model's face templates, with a record index each.
-// Add and Search must not run at once.
+// Searches may run at once; Add and Calibrate must run alone.
 type Gallery struct {
 	model Model
 	words int       // uint64s of sign bits per record
@@ -58,7 +59,7 @@ type Gallery struct {
 	vecs  []int8    // Dim per record, the unit vector times 127
 	scale []float32 // per record: 1/(127·127) times the quantisation's correction
 	ids   []int32   // the record index each template belongs to
-	dist  []uint16  // a search's Hamming distances, reused
+	dist  sync.Pool // *[]uint16: a search's Hamming distances, reused
 }
 
 // NewGallery returns an empty gallery for m. Errors: Invalid for a model
@@ -119,8 +120,14 @@ func (g *Gallery) Decades(score float64) float64 {
 // Len is the number of templates held.
 func (g *Gallery) Len() int { return len(g.ids) }
 
-// check refuses a template of another model or of the wrong length, or
-// with a vector that is not finite and non-zero.
+// Check refuses a template of another model or of the wrong length, or
+// with a vector that is not finite and non-zero. Errors: Unsupported,
+// Malformed.
+func (g *Gallery) Check(t *Template) error {
+	_, err := g.check("face.Gallery.Check", t)
+	return err
+}
+
 func (g *Gallery) check(op string, t *Template) ([]float32, error) {
 	if t.Model != g.model.Name || t.Version != g.model.Version {
 		return nil, fedmatch.E(op, fedmatch.Unsupported, "a face template from model %q version %q: this node holds %q version %q", t.Model, t.Version, g.model.Name, g.model.Version)
@@ -211,10 +218,13 @@ func (g *Gallery) search(op string, probe *Template, k int, minScore float64, sh
 	}
 	// 1. Rank every record by the Hamming distance of its signs.
 	pb := appendBits(nil, u, g.words)
-	if cap(g.dist) < n {
-		g.dist = make([]uint16, n)
+	dp, _ := g.dist.Get().(*[]uint16)
+	if dp == nil || cap(*dp) < n {
+		d := make([]uint16, n)
+		dp = &d
 	}
-	dist := g.dist[:n]
+	defer g.dist.Put(dp)
+	dist := (*dp)[:n]
 	hist := make([]int, g.model.Dim+2)
 	for r := range n {
 		d := 0

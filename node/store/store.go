@@ -64,6 +64,7 @@ func schema() *memdb.DBSchema {
 type Store struct {
 	dir   string
 	index fedmatch.Indexer
+	bio   fedmatch.BiometricIndex // nil: records' templates are kept, not searched
 	log   *slog.Logger
 	db    *memdb.MemDB
 	n     atomic.Int64
@@ -72,10 +73,19 @@ type Store struct {
 
 var _ fedmatch.Store = (*Store)(nil)
 
+// Option configures a store.
+type Option func(*Store)
+
+// WithBiometrics files every record's fingerprint and face templates in
+// bio, and lets SearchBiometric search them.
+func WithBiometrics(bio fedmatch.BiometricIndex) Option {
+	return func(s *Store) { s.bio = bio }
+}
+
 // Open loads the records in dir (creating it if needed), indexing each
 // with index. Errors: Internal, Malformed (a segment on
 // disk does not parse: the data directory was edited by hand).
-func Open(dir string, index fedmatch.Indexer, log *slog.Logger) (*Store, error) {
+func Open(dir string, index fedmatch.Indexer, log *slog.Logger, opts ...Option) (*Store, error) {
 	const op = "store.Open"
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -93,6 +103,9 @@ func Open(dir string, index fedmatch.Indexer, log *slog.Logger) (*Store, error) 
 	// that skips that tracking, and the store uses no watch channels, so
 	// an import can be one transaction: readers see all of it or none.
 	s := &Store{dir: filepath.Join(dir, SegmentDir), index: index, log: log, db: db.Snapshot()}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
 	}
@@ -122,12 +135,16 @@ func Open(dir string, index fedmatch.Indexer, log *slog.Logger) (*Store, error) 
 // NewMemory returns a store that indexes records but writes nothing: for
 // benchmarks and evaluations of the matcher, never for a node, whose
 // records must survive a restart.
-func NewMemory(index fedmatch.Indexer) (*Store, error) {
+func NewMemory(index fedmatch.Indexer, opts ...Option) (*Store, error) {
 	db, err := memdb.NewMemDB(schema())
 	if err != nil {
 		return nil, fedmatch.E("store.NewMemory", fedmatch.Internal, "%w", err)
 	}
-	return &Store{index: index, log: slog.New(slog.DiscardHandler), db: db.Snapshot()}, nil
+	s := &Store{index: index, log: slog.New(slog.DiscardHandler), db: db.Snapshot()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // segments lists segment files in order.
@@ -204,7 +221,7 @@ func (s *Store) Import(r io.Reader) (int, error) {
 }
 
 // Add stores recs durably and indexes them, all or none. Errors: Malformed,
-// Exists, Internal.
+// Exists, Unsupported (a face from a model the node does not hold), Internal.
 func (s *Store) Add(recs []*fedmatch.Record) (int, error) {
 	const op = "store.Add"
 	if len(recs) == 0 {
@@ -224,6 +241,11 @@ func (s *Store) Add(recs []*fedmatch.Record) (int, error) {
 		seen[r.ID] = true
 		if got, _ := txn.First(table, "id", r.ID); got != nil {
 			return 0, fedmatch.E(op, fedmatch.Exists, "record %q is already held", r.ID)
+		}
+		if s.bio != nil {
+			if err := s.bio.Check(r); err != nil {
+				return 0, fedmatch.Wrap(op, fedmatch.Malformed, fmt.Errorf("record %q: %w", r.ID, err))
+			}
 		}
 	}
 	if s.dir != "" { // NewMemory stores write nothing
@@ -274,6 +296,11 @@ func (s *Store) insert(recs []*fedmatch.Record) error {
 	}
 	txn.Commit()
 	s.n.Add(int64(len(recs)))
+	if s.bio != nil {
+		for _, r := range recs {
+			s.bio.Add(r.ID, r.Clone())
+		}
+	}
 	return nil
 }
 
@@ -360,6 +387,44 @@ func (s *Store) Search(q fedmatch.Query, categories []fedmatch.Category, now tim
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Record.ID, b.Record.ID))
 	})
 	return out, scored, nil
+}
+
+// SearchBiometric searches the biometric index and keeps the retained
+// records in categories (see fedmatch.Store). Candidates are what reaches
+// two decades of evidence (a false-match rate of 1 %): weaker is noise.
+func (s *Store) SearchBiometric(p *fedmatch.Probe, categories []fedmatch.Category, now time.Time, limit int) ([]fedmatch.Match, error) {
+	const op = "store.SearchBiometric"
+	if s.bio == nil {
+		return nil, fedmatch.E(op, fedmatch.Unsupported, "this node holds no biometric index")
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	hits, err := s.bio.Search(p, limit, 2)
+	if err != nil {
+		return nil, fedmatch.Wrap(op, fedmatch.Internal, err)
+	}
+	txn := s.db.Txn(false)
+	var out []fedmatch.Match
+	for _, h := range hits {
+		obj, err := txn.First(table, "id", h.ID)
+		if err != nil {
+			return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
+		}
+		if obj == nil {
+			continue
+		}
+		e := obj.(*entry)
+		if !now.Before(e.until) || !slices.Contains(categories, e.Rec.Category) {
+			continue
+		}
+		m := fedmatch.Match{Record: e.Rec.Clone(), Kind: h.Kinds[0], Decades: h.Decades}
+		if len(h.Kinds) > 1 {
+			m.Kinds = h.Kinds
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // Get returns a clone of the record with id. Errors: NotFound.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/node/biometric"
 	"github.com/fedmatch/fedmatch/node/match"
 	"github.com/fedmatch/fedmatch/node/store"
 )
@@ -171,5 +172,49 @@ func TestStore_SearchSkipsCommonKeys(t *testing.T) {
 	got, _, _ = st.Search(keysOf{"common", "nothing"}, fedmatch.Categories(), now, 0)
 	if len(got) != store.MaxBucket+2 {
 		t.Fatalf("only a common key: %d candidates, want all %d", len(got), store.MaxBucket+2)
+	}
+}
+
+// TestStore_Biometrics: templates are filed when records are imported and
+// again when the store is reopened; a biometric search keeps only
+// retained records of the permitted categories; a record with a bad
+// template is refused and nothing of its import is kept.
+func TestStore_Biometrics(t *testing.T) {
+	tpl, err := os.ReadFile("../../../shared/data/biometrics/fvc2002-iso/DB1_B/101_1.iso")
+	if err != nil {
+		t.Fatalf("shared data beside the repository: %v", err)
+	}
+	probeTpl, _ := os.ReadFile("../../../shared/data/biometrics/fvc2002-iso/DB1_B/101_3.iso")
+	open := func(dir string) *store.Store {
+		bio, err := biometric.New(biometric.DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := store.Open(dir, match.New(match.DefaultConfig(), nil), nil, store.WithBiometrics(bio))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	rec := func(id string, cat fedmatch.Category, until fedmatch.Date, tpl []byte) *fedmatch.Record {
+		return &fedmatch.Record{ID: id, Category: cat, CollectedAt: "2020-01-01", RetentionUntil: until,
+			Fingerprints: []fedmatch.Fingerprint{{Position: 1, Template: tpl}}}
+	}
+	dir := t.TempDir()
+	s := open(dir)
+	if _, err := s.Add([]*fedmatch.Record{rec("kept", fedmatch.ImmigrationOffender, "2099-01-01", tpl), rec("expired", fedmatch.ImmigrationOffender, "2021-01-01", tpl),
+		rec("other-category", fedmatch.ArrestBiometrics, "2099-01-01", tpl)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Add([]*fedmatch.Record{rec("fine", fedmatch.ImmigrationOffender, "2099-01-01", tpl), rec("bad", fedmatch.ImmigrationOffender, "2099-01-01", tpl[:50])})
+	if !fedmatch.IsCode(err, fedmatch.Malformed) || !strings.Contains(err.Error(), `"bad"`) || s.Len() != 3 {
+		t.Fatalf("a bad template: %v, %d held; want malformed naming the record, 3 held", err, s.Len())
+	}
+	p := &fedmatch.Probe{Fingerprints: []fedmatch.Fingerprint{{Position: 1, Template: probeTpl}}}
+	for _, st := range []*store.Store{s, open(dir)} {
+		got, err := st.SearchBiometric(p, []fedmatch.Category{fedmatch.ImmigrationOffender}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 10)
+		if err != nil || len(got) != 1 || got[0].Record.ID != "kept" || got[0].Kind != fedmatch.KindFingerprint || got[0].Decades < 2 {
+			t.Fatalf("SearchBiometric: %+v, %v; want only the retained record of the permitted category", got, err)
+		}
 	}
 }

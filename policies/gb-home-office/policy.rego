@@ -44,9 +44,11 @@ on_request := {
 }
 
 # fields is the field set for this request's step, unless the partner is
-# switched to hit-only.
+# switched to hit-only or the hit was found by face alone (hit/no-hit).
 fields := lib.fields_hit_only if {
 	partner_status[input.request.requester] == "hit-only"
+} else := lib.fields_hit_only if {
+	lib.face_only(input.match)
 } else := on_request[input.request.purpose] if {
 	lib.step_two(input.request)
 } else := disclosed[input.request.purpose]

@@ -147,3 +147,13 @@ test_step_two_on_arrest_biometrics_needs_review if {
 	not policy.disclose.review with input as step_two("border-admission", "CASE-7")
 	not policy.disclose.review with input as object.union(hit("border-admission", object.union(record, {"category": "arrest-biometrics"}), 1), {})
 }
+
+test_face_only_hit_is_hit_no_hit if {
+	face := object.union(query("us-dhs", "immigration-enforcement"), {"record": record, "match": {"kind": "face", "score": 0.95, "fmr_decades": 6}})
+	d := policy.disclose with input as face
+	d.allow
+	d.fields == []
+	both := object.union(face, {"match": {"kind": "fingerprint", "kinds": ["fingerprint", "face"], "score": 0.99, "fmr_decades": 9}})
+	e := policy.disclose with input as both
+	"surname" in e.fields
+}

@@ -98,3 +98,11 @@ within_quota(quota, request, usage) if usage.today < quota[request.requester][re
 max_candidates(request) := 1 if {
 	"fingerprint" in request.probe_kinds
 } else := 5
+
+# face_only holds for a hit found by face alone: face recognition errs
+# most (lookalikes, twins, poor captures), so policies tell such a hit as
+# hit/no-hit only and leave identity to step two or another modality.
+face_only(m) if {
+	m.kind == "face"
+	count(object.get(m, "kinds", [])) <= 1
+}

@@ -79,3 +79,11 @@ test_max_candidates if {
 	lib.max_candidates({"probe_kinds": ["fingerprint", "biographic"]}) == 1
 	lib.max_candidates({"probe_kinds": ["biographic"]}) == 5
 }
+
+test_face_only if {
+	lib.face_only({"kind": "face", "score": 0.9})
+	lib.face_only({"kind": "face", "kinds": ["face"], "score": 0.9})
+	not lib.face_only({"kind": "biographic", "kinds": ["biographic", "face"], "score": 0.9})
+	not lib.face_only({"kind": "fingerprint", "kinds": ["fingerprint", "face"], "score": 0.9})
+	not lib.face_only({"kind": "fingerprint", "score": 0.9})
+}
