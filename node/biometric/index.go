@@ -37,17 +37,11 @@ func DefaultConfig() Config { return Config{CalibrateAt: 2000} }
 // Index is a node's biometric index.
 type Index struct {
 	cfg     Config
-	fingers *calib.Calibration
+	fcal    *calib.Calibration
 	mu      sync.RWMutex
 	ids     []string // record index → id
-	views   []view
+	fingers finger.Gallery
 	faces   map[string]*gallery
-}
-
-type view struct {
-	rec int32
-	pos uint8
-	v   *finger.Prepared
 }
 
 type gallery struct {
@@ -60,9 +54,9 @@ var _ fedmatch.BiometricIndex = (*Index)(nil)
 // New returns an empty index. Errors: Invalid for a face model a gallery
 // cannot be made for.
 func New(cfg Config) (*Index, error) {
-	x := &Index{cfg: cfg, fingers: cfg.Fingers, faces: map[string]*gallery{}}
-	if x.fingers == nil {
-		x.fingers = finger.DefaultCalibration()
+	x := &Index{cfg: cfg, fcal: cfg.Fingers, faces: map[string]*gallery{}}
+	if x.fcal == nil {
+		x.fcal = finger.DefaultCalibration()
 	}
 	for _, m := range cfg.Faces {
 		g, err := face.NewGallery(m)
@@ -136,7 +130,7 @@ func (x *Index) Add(id string, r *fedmatch.Record) {
 	if ts, err := parseFingers("biometric.Add", r.Fingerprints); err == nil {
 		for i, t := range ts {
 			for k := range t.Views {
-				x.views = append(x.views, view{rec: rec, pos: uint8(r.Fingerprints[i].Position), v: finger.Prepare(t, &t.Views[k])})
+				x.fingers.Add(rec, uint8(r.Fingerprints[i].Position), t, &t.Views[k])
 			}
 		}
 	}
@@ -151,18 +145,20 @@ func (x *Index) Add(id string, r *fedmatch.Record) {
 func (x *Index) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	n := len(x.views)
+	n := x.fingers.Len()
 	for _, g := range x.faces {
 		n += g.Len()
 	}
 	return n
 }
 
-// Search finds the records whose templates match the probe's: each probe
-// finger is compared with every enrolled view of the same position (or
-// any, where either position is unknown), a record's fingers are fused by
-// Fisher's method over the probe fingers it was compared on, and its face
-// is searched 1:N and calibrated; the modalities are fused the same way.
+// Search finds the records whose templates match the probe's: the probe's
+// fingers go through the fingerprint gallery's filter (finger.Gallery),
+// the records it keeps are compared in full with each probe finger, on
+// their views of the same position (or any, where either position is
+// unknown), and a record's fingers are fused by Fisher's method over the
+// probe fingers it was compared on; its face is searched 1:N and
+// calibrated; the modalities are fused the same way.
 // Errors: Malformed, Unsupported.
 func (x *Index) Search(p *fedmatch.Probe, limit int, minDecades float64) ([]fedmatch.BiometricHit, error) {
 	const op = "biometric.Search"
@@ -187,27 +183,21 @@ func (x *Index) Search(p *fedmatch.Probe, limit int, minDecades float64) ([]fedm
 		}
 		return e
 	}
-	// Fingers: per record, the best view of each probe finger.
-	s := &finger.Scratch{}
-	best := map[int32]float64{}
+	// Fingers: the gallery's filter, then each candidate's best view of
+	// each probe finger, calibrated.
+	var pf []finger.ProbeFinger
 	for i, t := range probes {
-		pos := uint8(p.Fingerprints[i].Position)
 		for k := range t.Views {
-			pv := finger.Prepare(t, &t.Views[k]).Index()
-			clear(best)
-			for _, v := range x.views {
-				if pos != 0 && v.pos != 0 && pos != v.pos {
-					continue
+			pf = append(pf, finger.ProbeFinger{Pos: uint8(p.Fingerprints[i].Position), V: finger.Prepare(t, &t.Views[k]).Index()})
+		}
+	}
+	if len(pf) > 0 {
+		for _, c := range x.fingers.Search(pf, false) {
+			e := get(c.Rec)
+			for _, raw := range c.Raw {
+				if raw >= 0 { // compared: the record has this finger
+					e.finger = append(e.finger, x.fcal.Decades(raw))
 				}
-				if raw := finger.Compare(pv, v.v, s); raw > 0 {
-					best[v.rec] = max(best[v.rec], x.fingers.Decades(raw))
-				} else if _, ok := best[v.rec]; !ok {
-					best[v.rec] = 0
-				}
-			}
-			for rec, d := range best {
-				e := get(rec)
-				e.finger = append(e.finger, d)
 			}
 		}
 	}

@@ -118,37 +118,62 @@ const MaxMinutiae = 255
 // Prepare turns a view's minutiae into what the matcher compares,
 // rescaling them to 500 dpi by the template's resolution.
 func Prepare(t *Template, v *View) *Prepared {
+	return prepare(points(t, v))
+}
+
+// points scales a view's minutiae to 500 dpi. Records measure y downwards
+// and angles anticlockwise; y is turned up so that angles and positions
+// agree.
+func points(t *Template, v *View) []point {
 	sx, sy := 1.0, 1.0
 	if t.ResX > 0 && t.ResY > 0 {
 		sx, sy = float64(dpi500)/float64(t.ResX), float64(dpi500)/float64(t.ResY)
 	}
-	inf := float32(math.Inf(1))
-	p := &Prepared{box: [4]float32{inf, inf, -inf, -inf}}
+	pts := make([]point, 0, min(len(v.Minutiae), MaxMinutiae))
 	for _, m := range v.Minutiae[:min(len(v.Minutiae), MaxMinutiae)] {
-		// Records measure y downwards and angles anticlockwise; turn y
-		// up so that angles and positions agree.
-		pt := point{x: float32(float64(m.X) * sx), y: float32(-float64(m.Y) * sy), dir: toAngle(m.Angle), kind: m.Kind}
-		p.pts = append(p.pts, pt)
+		pts = append(pts, point{x: float32(float64(m.X) * sx), y: float32(-float64(m.Y) * sy), dir: toAngle(m.Angle), kind: m.Kind})
+	}
+	return pts
+}
+
+// prepare builds the edges and grid of pts.
+func prepare(pts []point) *Prepared {
+	inf := float32(math.Inf(1))
+	p := &Prepared{pts: pts, box: [4]float32{inf, inf, -inf, -inf}}
+	for _, pt := range pts {
 		p.box = [4]float32{min(p.box[0], pt.x), min(p.box[1], pt.y), max(p.box[2], pt.x), max(p.box[3], pt.y)}
 	}
+	// Each minutia's nearest neighbours by squared distance, kept in a
+	// short sorted list rather than sorting all the others.
 	type near struct {
-		j int
-		d float64
+		j  int
+		d2 float32
 	}
-	var ns []near
+	var ns [neighbours + 1]near
 	for i, a := range p.pts {
-		ns = ns[:0]
+		k := 0
 		for j, b := range p.pts {
-			if d := math.Hypot(float64(b.x-a.x), float64(b.y-a.y)); j != i && d <= maxEdge && d > 0 {
-				ns = append(ns, near{j, d})
+			dx, dy := b.x-a.x, b.y-a.y
+			d2 := dx*dx + dy*dy
+			if j == i || d2 > maxEdge*maxEdge || d2 == 0 || (k == neighbours && d2 >= ns[k-1].d2) {
+				continue
 			}
+			at := min(k, neighbours-1)
+			if k < neighbours {
+				k++
+			}
+			for at > 0 && ns[at-1].d2 > d2 {
+				ns[at] = ns[at-1]
+				at--
+			}
+			ns[at] = near{j, d2}
 		}
-		slices.SortFunc(ns, func(x, y near) int { return cmpFloat(x.d, y.d) })
-		for _, n := range ns[:min(len(ns), neighbours)] {
+		for _, n := range ns[:k] {
 			b := p.pts[n.j]
+			d := math.Sqrt(float64(n.d2))
 			dir := toAngle(math.Atan2(float64(b.y-a.y), float64(b.x-a.x)))
-			e := edge{i: uint8(i), j: uint8(n.j), d: float32(n.d), tol: float32(lenTol + lenTolRel*n.d), dir: dir, bi: a.dir - dir, bj: b.dir - dir}
-			e.lb, e.ib, e.jb = int16(n.d/lenBin), int16(int(e.bi)*angBins/256), int16(int(e.bj)*angBins/256)
+			e := edge{i: uint8(i), j: uint8(n.j), d: float32(d), tol: float32(lenTol + lenTolRel*d), dir: dir, bi: a.dir - dir, bj: b.dir - dir}
+			e.lb, e.ib, e.jb = int16(d/lenBin), int16(int(e.bi)*angBins/256), int16(int(e.bj)*angBins/256)
 			e.key = int32(key(int(e.lb), int(e.ib), int(e.jb)))
 			p.edges = append(p.edges, e)
 		}
