@@ -77,7 +77,7 @@ func parseFingerDir(e *env, fs *flag.FlagSet, args []string) (sets []eval.Finger
 }
 
 func runEvalBiometrics(e *env, args []string) error {
-	fs := flags(e, "eval biometrics", "eval biometrics [--dir DIR] [--fingers N] [--faces N] [--face-probes N] [--exact N] [--seed N]", `
+	fs := flags(e, "eval biometrics", "eval biometrics [--dir DIR] [--fingers N] [--tenprints N] [--faces N] [--face-probes N] [--exact N] [--seed N]", `
 Reports fingerprint and face matching separately: the genuine and
 impostor score distributions (quantiles), the false-match and false
 non-match rates measured at the calibrated thresholds of 2, 3 and 4
@@ -89,7 +89,11 @@ fingerprints'; neilharan/openafis, BSD-2-Clause), and --fingers synthetic
 fingers of 8 impressions each (internal/synth: rotation, translation,
 elastic stretch, position and angle noise, dropout, spurious minutiae,
 partial prints). Rank-1: each finger's first impression enrolled, every
-other impression searched against all of them.
+other impression searched against all of them. Then 1:N with ten-finger
+records: --tenprints synthetic people enrolled (impression 1 of each
+finger), 20 of them searched with their other impression of every finger
+through the gallery's filter, timed; and on 1,000 records, 10 searched
+both through the filter and exhaustively, for what the filter costs.
 
 Faces: synthetic identity clusters (512 dimensions; there is no public
 face template set here): verification pairs for the distributions, then
@@ -105,6 +109,7 @@ set without them; F the FNMR at the calibrated 1e-4 threshold; S the mean
 milliseconds per search of a --faces gallery, 1,000,000 by default).`)
 	dir := fs.String("dir", "../shared/data/biometrics/fvc2002-iso", "FVC-style folder of fingerprint templates, used where present")
 	fingers := fs.Int("fingers", 200, "synthetic fingers, 8 impressions each")
+	tenprints := fs.Int("tenprints", 100_000, "synthetic ten-finger records for the 1:N search")
 	faces := fs.Int("faces", 1_000_000, "synthetic face gallery size")
 	probes := fs.Int("face-probes", 1000, "mated face searches")
 	exact := fs.Int("exact", 50, "of those, searched exhaustively too")
@@ -112,8 +117,8 @@ milliseconds per search of a --faces gallery, 1,000,000 by default).`)
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
-	if *fingers < 2 || *faces < 100 || *probes < 1 {
-		return usageErr("eval biometrics: want --fingers of at least 2, --faces of at least 100 and --face-probes of at least 1")
+	if *fingers < 2 || *faces < 100 || *probes < 1 || *tenprints < 10 {
+		return usageErr("eval biometrics: want --fingers of at least 2, --tenprints of at least 10, --faces of at least 100 and --face-probes of at least 1")
 	}
 	cal := finger.DefaultCalibration()
 	thresholds := []float64{2, 3, 4}
@@ -153,6 +158,11 @@ milliseconds per search of a --faces gallery, 1,000,000 by default).`)
 			sumEER, fnmr4, cmpPerS = eer, at[2].FNMR, speed
 		}
 	}
+	fmt.Fprintf(e.stderr, "fingerprints 1:N: %d synthetic ten-finger records\n", *tenprints)
+	tp := eval.TenPrints(*seed, *tenprints, 20, min(1000, *tenprints), 10, func(s string) { fmt.Fprintln(e.stderr, "  "+s) })
+	fmt.Fprintf(e.stdout, "fingerprints 1:N, synthetic ten-finger records: %d enrolled, %d ten-finger searches\n", tp.Records, tp.Probes)
+	fmt.Fprintf(e.stdout, "  rank-1 %.4f through the filter (%d candidates compared in full), %.1f ms per search on one core\n", tp.Rank1, finger.Candidates, float64(tp.SearchTime.Microseconds())/1000)
+	fmt.Fprintf(e.stdout, "  filter cost, %d searches of %d records both ways: rank-1 %.4f exhaustive, %.4f through the filter\n\n", tp.ExactProbes, tp.ExactRecords, tp.Rank1Exact, tp.Rank1Filtered)
 	fmt.Fprintf(e.stderr, "faces: synthetic, gallery of %d\n", *faces)
 	rep, err := eval.Faces(*seed, 2000, *faces, *probes, *exact, func(s string) { fmt.Fprintln(e.stderr, "  "+s) })
 	if err != nil {

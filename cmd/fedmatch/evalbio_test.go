@@ -46,7 +46,7 @@ func TestRun_ModelFingerprints(t *testing.T) {
 // TestRun_EvalBiometrics: a small run reports both modalities and ends
 // with the summary line, its rates fractions.
 func TestRun_EvalBiometrics(t *testing.T) {
-	out, err := runOut(t, "eval", "biometrics", "--dir", fvc, "--fingers", "10", "--faces", "3000", "--face-probes", "50", "--exact", "10")
+	out, err := runOut(t, "eval", "biometrics", "--dir", fvc, "--fingers", "10", "--tenprints", "50", "--faces", "3000", "--face-probes", "50", "--exact", "10")
 	require_True(t, err == nil, "eval biometrics: %v\n%s", err, out)
 	m := regexp.MustCompile(`(?m)^fingerprint eer ([0-9.]+) fmr1e-4_fnmr ([0-9.]+) cmp_per_s [0-9]+ face rank1 ([0-9.]+) search_ms_1m [0-9.]+\n\z`).FindStringSubmatch(out)
 	require_True(t, m != nil, "no summary line last:\n%s", out)
@@ -56,5 +56,5 @@ func TestRun_EvalBiometrics(t *testing.T) {
 	}
 	rank1, _ := strconv.ParseFloat(m[3], 64)
 	require_True(t, rank1 >= 0.9, "face rank-1 %v", rank1)
-	require_True(t, regexp.MustCompile(`fingerprints, synthetic`).MatchString(out) && regexp.MustCompile(`faces, synthetic`).MatchString(out), "a modality is missing:\n%s", out)
+	require_True(t, regexp.MustCompile(`fingerprints, synthetic`).MatchString(out) && regexp.MustCompile(`fingerprints 1:N.*\n  rank-1 1.0000`).MatchString(out) && regexp.MustCompile(`faces, synthetic`).MatchString(out), "a modality is missing:\n%s", out)
 }

@@ -219,3 +219,89 @@ func Faces(seed uint64, pairs, gallery, probes, exact int, progress func(string)
 	rep.Rank1Short = float64(sh) / float64(max(1, rep.Exact))
 	return rep, nil
 }
+
+// TenPrintReport is a ten-finger 1:N experiment's results.
+type TenPrintReport struct {
+	Records, Probes int
+	Rank1           float64 // through the gallery's filter
+	SearchTime      time.Duration
+	// On a gallery of ExactRecords, ExactProbes searched both ways:
+	ExactRecords, ExactProbes int
+	Rank1Exact, Rank1Filtered float64
+}
+
+// TenPrints enrols records synthetic people of ten fingers (impression 0
+// each) in a finger.Gallery and searches probes of them with their other
+// impression of every finger, timing the searches; then, on a gallery of
+// exactRecords, searches exactProbes people both through the filter and
+// exhaustively, for what the filter costs. Rank 1 is the record whose
+// calibrated, fused fingers score best.
+func TenPrints(seed uint64, records, probes, exactRecords, exactProbes int, progress func(string)) *TenPrintReport {
+	rep := &TenPrintReport{Records: records, ExactRecords: exactRecords}
+	cal := finger.DefaultCalibration()
+	best := func(cs []finger.Candidate) int32 {
+		top, rec := -1.0, int32(-1)
+		for _, c := range cs {
+			var ds []float64
+			for _, r := range c.Raw {
+				if r >= 0 {
+					ds = append(ds, cal.Decades(r))
+				}
+			}
+			if s := calib.Fuse(ds...); s > top {
+				top, rec = s, c.Rec
+			}
+		}
+		return rec
+	}
+	build := func(n, searched int) (*finger.Gallery, map[int32][]finger.ProbeFinger) {
+		g := &finger.Gallery{}
+		gen := synth.New(seed)
+		ps := map[int32][]finger.ProbeFinger{}
+		every := max(1, n/max(1, searched))
+		for p := range n {
+			fs := gen.Fingers(10, 2, synth.DefaultFingerOptions())
+			for f, imps := range fs {
+				g.Add(int32(p), uint8(f+1), imps[0], &imps[0].Views[0])
+				if p%every == 0 && len(ps) < searched {
+					ps[int32(p)] = append(ps[int32(p)], finger.ProbeFinger{Pos: uint8(f + 1), V: finger.Prepare(imps[1], &imps[1].Views[0]).Index()})
+				}
+			}
+			if progress != nil && (p+1)%(max(1, n/10)) == 0 {
+				progress(fmt.Sprintf("enrolled %d of %d ten-finger records", p+1, n))
+			}
+		}
+		return g, ps
+	}
+	g, ps := build(records, probes)
+	hits := 0
+	start := time.Now()
+	for rec, p := range ps {
+		if best(g.Search(p, false)) == rec {
+			hits++
+		}
+	}
+	rep.Probes = len(ps)
+	rep.SearchTime = time.Since(start) / time.Duration(max(1, len(ps)))
+	rep.Rank1 = float64(hits) / float64(max(1, len(ps)))
+	g = nil
+	if exactRecords > 0 && exactProbes > 0 {
+		if progress != nil {
+			progress(fmt.Sprintf("searching %d of %d records exhaustively and through the filter", exactProbes, exactRecords))
+		}
+		g, ps = build(exactRecords, exactProbes)
+		ex, fi := 0, 0
+		for rec, p := range ps {
+			if best(g.Search(p, true)) == rec {
+				ex++
+			}
+			if best(g.Search(p, false)) == rec {
+				fi++
+			}
+		}
+		rep.ExactProbes = len(ps)
+		rep.Rank1Exact = float64(ex) / float64(max(1, len(ps)))
+		rep.Rank1Filtered = float64(fi) / float64(max(1, len(ps)))
+	}
+	return rep
+}

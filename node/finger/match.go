@@ -250,16 +250,6 @@ func key(l, i, j int) int {
 	return (l*angBins+(i+angBins)%angBins)*angBins + (j+angBins)%angBins
 }
 
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // A Scratch holds a comparison's working memory, so a 1:N search
 // allocates nothing per gallery view. It is not safe for concurrent use.
 type Scratch struct {
