@@ -97,6 +97,9 @@ type name struct {
 	learnt *Transliteration
 	ids    []int32
 	key    string // the script's calibration key
+	// letters are a Latin name's ASCII forms as a transliteration scores
+	// them (transLatin), computed once.
+	letters []string
 }
 
 // script says how a name was written, for comparing across scripts.
@@ -124,6 +127,13 @@ func newName(s string, tr *Transliteration) name {
 	}
 	if n.script != latin && tr != nil {
 		n.learnt, n.ids, n.key = tr.prepare(s)
+	}
+	if n.script == latin {
+		for _, f := range n.forms {
+			if l := transLatin(f); l != "" && isASCII(f) {
+				n.letters = append(n.letters, l)
+			}
+		}
 	}
 	return n
 }

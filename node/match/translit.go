@@ -310,10 +310,8 @@ func (t *Transliteration) similarity(lat, o name, rules float64) float64 {
 // has no form to score.
 func (t *Transliteration) combined(lat, o name, rules float64) float64 {
 	best := math.Inf(-1)
-	for _, f := range lat.forms {
-		if l := transLatin(f); l != "" && isASCII(f) {
-			best = max(best, t.joint(l, o.ids, nil)-t.background(l))
-		}
+	for _, l := range lat.letters {
+		best = max(best, t.joint(l, o.ids, nil)-t.background(l))
 	}
 	return best - t.native(o.ids) + transRuleWeight*rules
 }
@@ -341,31 +339,43 @@ func (t *Transliteration) calibrate(key string, x float64) float64 {
 // for training).
 func (t *Transliteration) joint(lat string, ids []int32, counts map[spellKey]float64) float64 {
 	m, n := len(ids), len(lat)
-	alpha := newLattice(m, n)
-	alpha[0][0] = 0
+	w := n + 1
+	// Names are short: their lattices fit on the stack, so scoring, which
+	// runs for every cross-script candidate, allocates nothing.
+	var small [2][384]float64
+	alpha, beta := small[0][:0], small[1][:0]
+	if (m+1)*w > len(small[0]) {
+		alpha, beta = make([]float64, 0, (m+1)*w), make([]float64, 0, (m+1)*w)
+	}
+	alpha = lattice(alpha, (m+1)*w)
+	alpha[0] = 0
 	for i := 0; i < m; i++ {
 		for j := 0; j <= n; j++ {
-			if a := alpha[i][j]; !math.IsInf(a, -1) {
-				t.edges(lat, ids[i], j, func(k int, _ spellKey, lp float64) { alpha[i+1][j+k] = logAdd(alpha[i+1][j+k], a+lp) })
+			if a := alpha[i*w+j]; !math.IsInf(a, -1) {
+				t.edges(lat, ids[i], j, func(k int, _ spellKey, lp float64) {
+					alpha[(i+1)*w+j+k] = logAdd(alpha[(i+1)*w+j+k], a+lp)
+				})
 			}
 		}
 	}
-	z := alpha[m][n]
+	z := alpha[m*w+n]
 	if counts == nil || math.IsInf(z, -1) {
 		return z
 	}
-	beta := newLattice(m, n)
-	beta[m][n] = 0
+	beta = lattice(beta, (m+1)*w)
+	beta[m*w+n] = 0
 	for i := m - 1; i >= 0; i-- {
 		for j := 0; j <= n; j++ {
-			t.edges(lat, ids[i], j, func(k int, _ spellKey, lp float64) { beta[i][j] = logAdd(beta[i][j], lp+beta[i+1][j+k]) })
+			t.edges(lat, ids[i], j, func(k int, _ spellKey, lp float64) {
+				beta[i*w+j] = logAdd(beta[i*w+j], lp+beta[(i+1)*w+j+k])
+			})
 		}
 	}
 	for i := 0; i < m; i++ {
 		for j := 0; j <= n; j++ {
-			if a := alpha[i][j]; !math.IsInf(a, -1) {
+			if a := alpha[i*w+j]; !math.IsInf(a, -1) {
 				t.edges(lat, ids[i], j, func(k int, key spellKey, lp float64) {
-					if b := beta[i+1][j+k]; !math.IsInf(b, -1) {
+					if b := beta[(i+1)*w+j+k]; !math.IsInf(b, -1) {
 						counts[key] += math.Exp(a + lp + b - z)
 					}
 				})
@@ -375,16 +385,13 @@ func (t *Transliteration) joint(lat string, ids []int32, counts map[spellKey]flo
 	return z
 }
 
-func newLattice(m, n int) [][]float64 {
-	a := make([][]float64, m+1)
-	cells := make([]float64, (m+1)*(n+1))
-	for i := range cells {
-		cells[i] = math.Inf(-1)
+// lattice extends b to n cells of log probability zero (minus infinity).
+func lattice(b []float64, n int) []float64 {
+	b = b[:n]
+	for i := range b {
+		b[i] = math.Inf(-1)
 	}
-	for i := range a {
-		a[i] = cells[i*(n+1) : (i+1)*(n+1)]
-	}
-	return a
+	return b
 }
 
 // edges calls f for every way unit id spells the letters of lat from j:
