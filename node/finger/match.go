@@ -26,21 +26,25 @@ import (
 //     the two prints overlap, so a partial print is not penalised for
 //     minutiae it never showed.
 const (
-	neighbours   = 10   // edges per minutia
-	maxEdge      = 180. // longest edge, pixels at 500 dpi
-	lenTol       = 8.   // edge length tolerance, pixels, plus lenTolRel of the length
-	lenTolRel    = 0.07 //
-	angTol       = 13   // edge angle tolerance, in 256ths of a turn (18°)
-	lenBin       = 12.  // pixels per length bin
-	angBins      = 20   // direction bins per turn
-	roots        = 6    // correspondences tried as anchors
-	pairTol      = 14.  // pairing distance at the anchor, pixels
-	pairTolRel   = 0.08 // and this much of the distance from it
-	pairAngTol   = 21   // pairing direction tolerance, 256ths of a turn (30°)
-	overlapSlack = 20.  // pixels beyond the other print's extent still counted as overlap
-	minOverlap   = 10   // the fewest minutiae a print is weighed as having
-	cell         = 32.  // the gallery grid's cell, pixels
-	dpi500       = 197  // pixels per centimetre at 500 dpi
+	neighbours = 10 // edges per minutia
+	// galleryNeighbours is how many of them vote from the gallery's side:
+	// the probe's table keeps all ten, so a pair of minutiae that are
+	// near neighbours in one print and not quite in the other still meet.
+	galleryNeighbours = 6
+	maxEdge           = 180. // longest edge, pixels at 500 dpi
+	lenTol            = 8.   // edge length tolerance, pixels, plus lenTolRel of the length
+	lenTolRel         = 0.07 //
+	angTol            = 13   // edge angle tolerance, in 256ths of a turn (18°)
+	lenBin            = 12.  // pixels per length bin
+	angBins           = 20   // direction bins per turn
+	roots             = 6    // correspondences tried as anchors
+	pairTol           = 14.  // pairing distance at the anchor, pixels
+	pairTolRel        = 0.08 // and this much of the distance from it
+	pairAngTol        = 21   // pairing direction tolerance, 256ths of a turn (30°)
+	overlapSlack      = 20.  // pixels beyond the other print's extent still counted as overlap
+	minOverlap        = 10   // the fewest minutiae a print is weighed as having
+	cell              = 32.  // the gallery grid's cell, pixels
+	dpi500            = 197  // pixels per centimetre at 500 dpi
 )
 
 var lenBins = int(math.Ceil((maxEdge+lenTol+lenTolRel*maxEdge)/lenBin)) + 1
@@ -92,6 +96,7 @@ type edge struct {
 type Prepared struct {
 	pts   []point
 	edges []edge
+	near  []edge     // the edges to each minutia's galleryNeighbours nearest: a gallery view's votes
 	box   [4]float32 // min x, min y, max x, max y
 	// The grid: cells of cell pixels from the box's corner, gw across;
 	// cell c's minutiae are grid[gstart[c]:gstart[c+1]].
@@ -168,7 +173,7 @@ func prepare(pts []point) *Prepared {
 			}
 			ns[at] = near{j, d2}
 		}
-		for _, n := range ns[:k] {
+		for r, n := range ns[:k] {
 			b := p.pts[n.j]
 			d := math.Sqrt(float64(n.d2))
 			dir := toAngle(math.Atan2(float64(b.y-a.y), float64(b.x-a.x)))
@@ -176,6 +181,9 @@ func prepare(pts []point) *Prepared {
 			e.lb, e.ib, e.jb = int16(d/lenBin), int16(int(e.bi)*angBins/256), int16(int(e.bj)*angBins/256)
 			e.key = int32(key(int(e.lb), int(e.ib), int(e.jb)))
 			p.edges = append(p.edges, e)
+			if r < galleryNeighbours {
+				p.near = append(p.near, e)
+			}
 		}
 	}
 	p.buildGrid()
@@ -279,8 +287,8 @@ func Compare(probe, gallery *Prepared, s *Scratch) float64 {
 	votes, rot := s.votes[:np*ng], s.rot[:np*ng]
 	s.touched = s.touched[:0]
 	// 2. Vote for correspondences through like edges.
-	for gk := range gallery.edges {
-		g := &gallery.edges[gk]
+	for gk := range gallery.near {
+		g := &gallery.near[gk]
 		for pe := range probe.table[probe.start[g.key]:probe.start[g.key+1]] {
 			e := &probe.table[probe.start[g.key]+int32(pe)]
 			dd := e.d - g.d
