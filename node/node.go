@@ -19,7 +19,6 @@ import (
 	"log/slog"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/fedmatch/fedmatch"
@@ -306,12 +305,13 @@ func (n *Node) review(q *wire.QueryClaims, now time.Time, r *fedmatch.Record, fi
 func (n *Node) match(q *wire.QueryClaims, dec *fedmatch.Decision, now time.Time) ([]fedmatch.Match, error) {
 	var found []fedmatch.Match
 	var err error
-	if strings.TrimSpace(q.Probe.Surname) != "" || len(q.Probe.Documents) > 0 {
+	kinds := q.Probe.Kinds()
+	if slices.Contains(kinds, fedmatch.KindBiographic) || slices.Contains(kinds, fedmatch.KindDocument) {
 		if found, _, err = n.d.Store.Search(n.d.Matcher.Prepare(&q.Probe), dec.Categories, now, n.cfg.MaxCandidates); err != nil {
 			return nil, err
 		}
 	}
-	if len(q.Probe.Fingerprints) > 0 || q.Probe.Face != nil {
+	if slices.Contains(kinds, fedmatch.KindFingerprint) || slices.Contains(kinds, fedmatch.KindFace) {
 		bio, err := n.d.Store.SearchBiometric(&q.Probe, dec.Categories, now, n.cfg.MaxCandidates)
 		if err != nil {
 			return nil, err
@@ -348,11 +348,7 @@ func fuse(found []fedmatch.Match, biometric []fedmatch.Match, searched int) []fe
 			p := min(m.Score, 1-1e-9)
 			odds := p / (1 - p) * lr
 			m.Score = odds / (1 + odds)
-			m.Kinds = slices.Concat([]string{m.Kind}, m.Kinds, b.Kinds)
-			if len(b.Kinds) == 0 {
-				m.Kinds = append(m.Kinds, b.Kind)
-			}
-			m.Kinds = slices.Compact(m.Kinds)
+			m.Kinds = slices.Concat(kindsOf(m), kindsOf(&b))
 			m.Decades = b.Decades
 			continue
 		}
@@ -362,6 +358,14 @@ func fuse(found []fedmatch.Match, biometric []fedmatch.Match, searched int) []fe
 	}
 	slices.SortStableFunc(out, func(a, b fedmatch.Match) int { return cmp.Compare(b.Score, a.Score) })
 	return out
+}
+
+// kindsOf is every kind m matched by: Kinds, or Kind alone.
+func kindsOf(m *fedmatch.Match) []string {
+	if len(m.Kinds) > 0 {
+		return m.Kinds
+	}
+	return []string{m.Kind}
 }
 
 // resolve opens a step-two reference: the record it names, if it was

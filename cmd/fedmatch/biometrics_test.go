@@ -62,7 +62,7 @@ func TestFederation_Biometrics(t *testing.T) {
 			r.Fingerprints = []fedmatch.Fingerprint{{Position: 2, Template: fp}}
 		}
 		if fc != nil {
-			r.Face = &fedmatch.FaceTemplate{Model: fc.Model, Version: fc.Version, Vector: fc.Vector}
+			r.Face = fc
 		}
 		return r
 	}
@@ -96,7 +96,8 @@ func TestFederation_Biometrics(t *testing.T) {
 		return []fedmatch.Fingerprint{{Position: 2, Template: fvcTemplate(t, s)}}
 	}
 	fc := func(i int) *fedmatch.FaceTemplate {
-		return &fedmatch.FaceTemplate{Model: faces[i][1].Model, Version: faces[i][1].Version, Vector: faces[i][1].Vector}
+		f := *faces[i][1] // a copy: one subtest changes its model
+		return &f
 	}
 
 	t.Run("fingerprint finds its person and discloses identity", func(t *testing.T) {

@@ -238,46 +238,11 @@ type TenPrintReport struct {
 // calibrated, fused fingers score best.
 func TenPrints(seed uint64, records, probes, exactRecords, exactProbes int, progress func(string)) *TenPrintReport {
 	rep := &TenPrintReport{Records: records, ExactRecords: exactRecords}
-	cal := finger.DefaultCalibration()
-	best := func(cs []finger.Candidate) int32 {
-		top, rec := -1.0, int32(-1)
-		for _, c := range cs {
-			var ds []float64
-			for _, r := range c.Raw {
-				if r >= 0 {
-					ds = append(ds, cal.Decades(r))
-				}
-			}
-			if s := calib.Fuse(ds...); s > top {
-				top, rec = s, c.Rec
-			}
-		}
-		return rec
-	}
-	build := func(n, searched int) (*finger.Gallery, map[int32][]finger.ProbeFinger) {
-		g := &finger.Gallery{}
-		gen := synth.New(seed)
-		ps := map[int32][]finger.ProbeFinger{}
-		every := max(1, n/max(1, searched))
-		for p := range n {
-			fs := gen.Fingers(10, 2, synth.DefaultFingerOptions())
-			for f, imps := range fs {
-				g.Add(int32(p), uint8(f+1), imps[0], &imps[0].Views[0])
-				if p%every == 0 && len(ps) < searched {
-					ps[int32(p)] = append(ps[int32(p)], finger.ProbeFinger{Pos: uint8(f + 1), V: finger.Prepare(imps[1], &imps[1].Views[0]).Index()})
-				}
-			}
-			if progress != nil && (p+1)%(max(1, n/10)) == 0 {
-				progress(fmt.Sprintf("enrolled %d of %d ten-finger records", p+1, n))
-			}
-		}
-		return g, ps
-	}
-	g, ps := build(records, probes)
+	g, ps := TenPrintGallery(seed, records, probes, progress)
 	hits := 0
 	start := time.Now()
 	for rec, p := range ps {
-		if best(g.Search(p, false)) == rec {
+		if BestRecord(g.Search(p, false)) == rec {
 			hits++
 		}
 	}
@@ -289,13 +254,13 @@ func TenPrints(seed uint64, records, probes, exactRecords, exactProbes int, prog
 		if progress != nil {
 			progress(fmt.Sprintf("searching %d of %d records exhaustively and through the filter", exactProbes, exactRecords))
 		}
-		g, ps = build(exactRecords, exactProbes)
+		g, ps = TenPrintGallery(seed, exactRecords, exactProbes, progress)
 		ex, fi := 0, 0
 		for rec, p := range ps {
-			if best(g.Search(p, true)) == rec {
+			if BestRecord(g.Search(p, true)) == rec {
 				ex++
 			}
-			if best(g.Search(p, false)) == rec {
+			if BestRecord(g.Search(p, false)) == rec {
 				fi++
 			}
 		}
@@ -304,4 +269,47 @@ func TenPrints(seed uint64, records, probes, exactRecords, exactProbes int, prog
 		rep.Rank1Filtered = float64(fi) / float64(max(1, len(ps)))
 	}
 	return rep
+}
+
+// BestRecord is the candidate whose fingers, calibrated and fused, score
+// best: rank 1 of a search.
+func BestRecord(cs []finger.Candidate) int32 {
+	cal := finger.DefaultCalibration()
+	top, rec := -1.0, int32(-1)
+	for _, c := range cs {
+		var ds []float64
+		for _, r := range c.Raw {
+			if r >= 0 {
+				ds = append(ds, cal.Decades(r))
+			}
+		}
+		if s := calib.Fuse(ds...); s > top {
+			top, rec = s, c.Rec
+		}
+	}
+	return rec
+}
+
+// TenPrintGallery enrols n synthetic people of ten fingers (impression 0
+// of each, record number p for person p) and returns the gallery and, for
+// searched of them spread evenly, their other impression of every finger
+// as a probe. progress, when not nil, hears of every tenth.
+func TenPrintGallery(seed uint64, n, searched int, progress func(string)) (*finger.Gallery, map[int32][]finger.ProbeFinger) {
+	g := &finger.Gallery{}
+	gen := synth.New(seed)
+	ps := map[int32][]finger.ProbeFinger{}
+	every := max(1, n/max(1, searched))
+	for p := range n {
+		fs := gen.Fingers(10, 2, synth.DefaultFingerOptions())
+		for f, imps := range fs {
+			g.Add(int32(p), uint8(f+1), imps[0], &imps[0].Views[0])
+			if p%every == 0 && len(ps) < searched {
+				ps[int32(p)] = append(ps[int32(p)], finger.ProbeFinger{Pos: uint8(f + 1), V: finger.Prepare(imps[1], &imps[1].Views[0]).Index()})
+			}
+		}
+		if progress != nil && (p+1)%(max(1, n/10)) == 0 {
+			progress(fmt.Sprintf("enrolled %d of %d ten-finger records", p+1, n))
+		}
+	}
+	return g, ps
 }

@@ -109,7 +109,7 @@ func (x *Index) Check(r *fedmatch.Record) error {
 		if err != nil {
 			return err
 		}
-		if err := g.Check(&face.Template{Model: r.Face.Model, Version: r.Face.Version, Vector: r.Face.Vector}); err != nil {
+		if err := g.Check(r.Face); err != nil {
 			return fedmatch.Wrap(op, fedmatch.Malformed, err)
 		}
 	}
@@ -136,7 +136,7 @@ func (x *Index) Add(id string, r *fedmatch.Record) {
 	}
 	if r.Face != nil {
 		if g, err := x.face("biometric.Add", r.Face); err == nil {
-			_ = g.Add(rec, &face.Template{Model: r.Face.Model, Version: r.Face.Version, Vector: r.Face.Vector}) // checked
+			_ = g.Add(rec, r.Face) // checked
 		}
 	}
 }
@@ -207,7 +207,7 @@ func (x *Index) Search(p *fedmatch.Probe, limit int, minDecades float64) ([]fedm
 		if err != nil {
 			return nil, err
 		}
-		hits, err := g.Search(&face.Template{Model: p.Face.Model, Version: p.Face.Version, Vector: p.Face.Vector}, max(limit, 1), 0)
+		hits, err := g.Search(p.Face, max(limit, 1), 0)
 		if err != nil {
 			return nil, fedmatch.Wrap(op, fedmatch.Malformed, err)
 		}
@@ -249,19 +249,32 @@ func (x *Index) Search(p *fedmatch.Probe, limit int, minDecades float64) ([]fedm
 // templates, refitted as it doubles. Errors: Unsupported.
 func (x *Index) calibrate(t *fedmatch.FaceTemplate) error {
 	const op = "biometric.Search"
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	g, err := x.face(op, t)
+	g, err := x.face(op, t) // the galleries are fixed at New
 	if err != nil {
 		return err
 	}
-	n := g.Len()
-	if x.cfg.CalibrateAt > 0 && n >= x.cfg.CalibrateAt && n >= 2*g.fitted {
-		if err := g.Calibrate(200_000, uint64(n)); err == nil {
-			g.fitted = n
-		}
+	due := func() bool {
+		n := g.Len()
+		return x.cfg.CalibrateAt > 0 && n >= x.cfg.CalibrateAt && n >= 2*g.fitted
 	}
-	if g.Model().Calibration == nil {
+	// Searches share the lock; only a search that finds a refit due
+	// takes it alone, and checks again once it has.
+	x.mu.RLock()
+	refit := due()
+	x.mu.RUnlock()
+	if refit {
+		x.mu.Lock()
+		if due() {
+			if err := g.Calibrate(200_000, uint64(g.Len())); err == nil {
+				g.fitted = g.Len()
+			}
+		}
+		x.mu.Unlock()
+	}
+	x.mu.RLock()
+	calibrated := g.Model().Calibration != nil
+	x.mu.RUnlock()
+	if !calibrated {
 		return fedmatch.E(op, fedmatch.Unsupported, "face model %q version %q is not calibrated: configure its calibration or enrol at least %d faces", t.Model, t.Version, x.cfg.CalibrateAt)
 	}
 	return nil

@@ -33,7 +33,7 @@ func MustIndex(tb testing.TB, faces [][]*face.Template) *biometric.Index {
 		tb.Fatal(err)
 	}
 	for i := range faces {
-		r := &fedmatch.Record{Face: &fedmatch.FaceTemplate{Model: faces[i][0].Model, Version: faces[i][0].Version, Vector: faces[i][0].Vector}}
+		r := &fedmatch.Record{Face: faces[i][0]}
 		if i < 10 {
 			r.Fingerprints = []fedmatch.Fingerprint{{Position: 2, Template: MustTemplate(tb, fmt.Sprintf("%d_1", 101+i))}}
 		}
@@ -78,7 +78,7 @@ func TestIndex_Search(t *testing.T) {
 		t.Errorf("an unknown position must be compared with every finger: %+v", hits)
 	}
 	f := faces[3][1]
-	p := &fedmatch.Probe{Face: &fedmatch.FaceTemplate{Model: f.Model, Version: f.Version, Vector: f.Vector},
+	p := &fedmatch.Probe{Face: f,
 		Fingerprints: []fedmatch.Fingerprint{{Position: 2, Template: MustTemplate(t, "104_5")}}}
 	hits, err := x.Search(p, 5, 2)
 	if err != nil || len(hits) == 0 || hits[0].ID != "r3" || len(hits[0].Kinds) != 2 {
@@ -115,7 +115,7 @@ func TestIndex_Refuses(t *testing.T) {
 	}
 	// Ten faces are too few to calibrate on: the model is refused.
 	f := synth.New(2).Faces(1, 1)[0][0]
-	if _, err := x.Search(&fedmatch.Probe{Face: &fedmatch.FaceTemplate{Model: f.Model, Version: f.Version, Vector: f.Vector}}, 5, 2); !fedmatch.IsCode(err, fedmatch.Unsupported) {
+	if _, err := x.Search(&fedmatch.Probe{Face: f}, 5, 2); !fedmatch.IsCode(err, fedmatch.Unsupported) {
 		t.Errorf("Search(uncalibrated model): %v", err)
 	}
 }

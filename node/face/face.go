@@ -39,12 +39,9 @@ type Model struct {
 	Calibration *calib.Calibration `json:"calibration,omitempty"`
 }
 
-// Template is one face embedding and the model that made it.
-type Template struct {
-	Model   string    `json:"model"`
-	Version string    `json:"version"`
-	Vector  []float32 `json:"vector"`
-}
+// Template is one face embedding and the model that made it, as probes
+// and records carry it.
+type Template = fedmatch.FaceTemplate
 
 // Shortlist is how many records a search scores exactly after ranking
 // all of them by their sign bits.

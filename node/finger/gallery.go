@@ -25,7 +25,7 @@ import (
 type Gallery struct {
 	views []gview
 	pos   [11]*posIndex
-	nrec  int // one more than the highest record number
+	recs  [][]int32 // by record number, its views
 }
 
 type gview struct {
@@ -106,7 +106,10 @@ func (g *Gallery) Add(rec int32, pos uint8, t *Template, v *View) {
 	pts := points(t, v)
 	gv := int32(len(g.views))
 	g.views = append(g.views, gview{rec: rec, pos: pos, pts: pts})
-	g.nrec = max(g.nrec, int(rec)+1)
+	if int(rec) >= len(g.recs) {
+		g.recs = append(g.recs, make([][]int32, int(rec)+1-len(g.recs))...)
+	}
+	g.recs[rec] = append(g.recs[rec], gv)
 	x := g.pos[pos]
 	if x == nil {
 		x = &posIndex{}
@@ -146,24 +149,24 @@ type Candidate struct {
 // filter costs in recall).
 func (g *Gallery) Search(probe []ProbeFinger, exhaustive bool) []Candidate {
 	recs := g.filter(probe, exhaustive)
-	byRec := map[int32][]int{}
-	for i, v := range g.views {
-		if _, ok := recs[v.rec]; ok {
-			byRec[v.rec] = append(byRec[v.rec], i)
-		}
-	}
 	s := &Scratch{}
-	out := make([]Candidate, 0, len(byRec))
-	for rec, vs := range byRec {
+	out := make([]Candidate, 0, len(recs))
+	for rec := range recs {
 		c := Candidate{Rec: rec, Raw: make([]float64, len(probe))}
-		for f, p := range probe {
+		for f := range c.Raw {
 			c.Raw[f] = -1
-			for _, vi := range vs {
-				v := &g.views[vi]
+		}
+		for _, vi := range g.recs[rec] {
+			v := &g.views[vi]
+			var pv *Prepared // prepared once, for the first probe finger it meets
+			for f, p := range probe {
 				if p.Pos != 0 && v.pos != 0 && p.Pos != v.pos {
 					continue
 				}
-				c.Raw[f] = max(c.Raw[f], Compare(p.V, prepare(v.pts), s))
+				if pv == nil {
+					pv = prepare(v.pts)
+				}
+				c.Raw[f] = max(c.Raw[f], Compare(p.V, pv, s))
 			}
 		}
 		out = append(out, c)
@@ -177,13 +180,15 @@ func (g *Gallery) Search(probe []ProbeFinger, exhaustive bool) []Candidate {
 func (g *Gallery) filter(probe []ProbeFinger, exhaustive bool) map[int32]struct{} {
 	out := map[int32]struct{}{}
 	if exhaustive {
-		for _, v := range g.views {
-			out[v.rec] = struct{}{}
+		for rec, vs := range g.recs {
+			if len(vs) > 0 {
+				out[int32(rec)] = struct{}{}
+			}
 		}
 		return out
 	}
-	score := make([]int32, g.nrec)
-	best := make([]int32, g.nrec) // per record, this finger's best view
+	score := make([]int32, len(g.recs))
+	best := make([]int32, len(g.recs)) // per record, this finger's best view
 	for _, p := range probe {
 		clear(best)
 		for pos, x := range g.pos {

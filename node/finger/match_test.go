@@ -50,30 +50,14 @@ func TestCompare_FVC(t *testing.T) {
 	}
 }
 
-// MustSynthetic prepares synthetic fingers × impressions, written to ISO
-// and read back as a node would receive them.
-func MustSynthetic(tb testing.TB, seed uint64, fingers, impressions int, o synth.FingerOptions) eval.FingerSet {
-	tb.Helper()
-	set := eval.FingerSet{Name: "synthetic"}
-	for f, imps := range synth.New(seed).Fingers(fingers, impressions, o) {
-		for _, tp := range imps {
-			b, err := tp.Marshal()
-			if err != nil {
-				tb.Fatal(err)
-			}
-			back := MustParse(tb, b)
-			set.Fingers = append(set.Fingers, string(rune('A'+f%26))+string(rune('a'+f/26)))
-			set.Views = append(set.Views, finger.Prepare(back, &back.Views[0]))
-		}
-	}
-	return set
-}
-
 // TestCompare_Synthetic: under the documented distortion model (rotation,
 // translation, elastic stretch, noise, dropout, spurious minutiae,
 // partial prints) the EER is under 1 %.
 func TestCompare_Synthetic(t *testing.T) {
-	set := MustSynthetic(t, 11, 40, 6, synth.DefaultFingerOptions())
+	set, err := eval.SyntheticFingers(11, 40, 6, synth.DefaultFingerOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := eval.ErrorRates(eval.CompareAll(set, finger.Compare), 0.001)
 	t.Logf("synthetic: %s", r)
 	if r.EER >= 0.01 {
