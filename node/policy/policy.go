@@ -90,10 +90,15 @@ func Load(ctx context.Context, fsys fs.FS, agency fedmatch.AgencyID, log *slog.L
 // Sources whose revision is already serving are not compiled again, so
 // Reload is cheap to call often.
 func (e *Engine) Reload(ctx context.Context, fsys fs.FS) error {
+	srcs, err := Sources(fsys, e.agency)
+	return e.reload(ctx, srcs, err)
+}
+
+// reload swaps in srcs, already read (or the error reading them).
+func (e *Engine) reload(ctx context.Context, srcs map[string][]byte, err error) error {
 	const op = "policy.Load"
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	srcs, err := Sources(fsys, e.agency)
 	if err == nil {
 		rev := Revision(srcs)
 		if cur := e.cur.Load(); cur != nil && cur.revision == rev {
@@ -129,14 +134,25 @@ func (e *Engine) Reload(ctx context.Context, fsys fs.FS) error {
 	return nil
 }
 
-// Watch reloads the policy from fsys every interval until ctx ends, so a
-// valid edit takes effect within one interval and an invalid one is
+// Watch reloads the policy from src every interval until ctx ends, so a
+// valid edit takes effect within two intervals and an invalid one is
 // reported (Status.LastError) while the old policy serves on. The OPA
 // library has no file watcher; polling a handful of small files is cheap
 // and works on every file system.
+//
+// Sources are applied only once two polls in a row read the same content:
+// an editor or a copy that writes a file in place is caught half way far
+// more often than twice, and a half-written file must neither be reported
+// as broken nor, worse, parse and serve.
 func (e *Engine) Watch(ctx context.Context, src Source, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var (
+		seen    string // what the last poll read: a revision or an error
+		pending map[string][]byte
+		readErr error
+		have    bool
+	)
 	for {
 		select {
 		case <-ctx.Done():
@@ -147,8 +163,19 @@ func (e *Engine) Watch(ctx context.Context, src Source, interval time.Duration) 
 				e.reject(fedmatch.Wrap("policy.Load", fedmatch.Invalid, err))
 				continue
 			}
-			if fsys != nil {
-				_ = e.Reload(ctx, fsys) // logged and kept in Status
+			if fsys != nil { // nil: unchanged since the last poll
+				srcs, err := Sources(fsys, e.agency)
+				now := "error: " + fmt.Sprint(err)
+				if err == nil {
+					now = Revision(srcs)
+				}
+				if now != seen { // first seen, or still changing: wait a poll
+					seen, pending, readErr, have = now, srcs, err, true
+					continue
+				}
+			}
+			if have {
+				_ = e.reload(ctx, pending, readErr) // logged and kept in Status
 			}
 		}
 	}

@@ -1,11 +1,13 @@
 package policy_test
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -173,6 +175,9 @@ func TestEngine_Watch(t *testing.T) {
 		t.Helper()
 		for p, f := range agencyFS(src) {
 			full := filepath.Join(dir, p)
+			if old, err := os.ReadFile(full); err == nil && bytes.Equal(old, f.Data) {
+				continue // as an editor would: only the file changed is saved
+			}
 			os.MkdirAll(filepath.Dir(full), 0o755)
 			if err := os.WriteFile(full, f.Data, 0o644); err != nil {
 				t.Fatal(err)
@@ -216,6 +221,46 @@ func TestEngine_Watch(t *testing.T) {
 	}
 	write("decision := {\"allow\": false, \"reason\": \"v2\"}\n\ndisclose := {}\n") // reverted
 	waitFor("the revert to clear the error", func() bool { return e.Status().LastError == "" })
+}
+
+// A source caught half way through a write is not applied, nor reported
+// as broken, unless the next poll reads it the same.
+func TestEngine_Watch_settles(t *testing.T) {
+	good := agencyFS("decision := {\"allow\": false, \"reason\": \"v2\"}\n\ndisclose := {}\n")
+	half := agencyFS("decision := {\"allow\": false, \"reason\": \"v2\"}\n\ndisclose := {}\n")
+	for p, f := range half {
+		if strings.HasPrefix(p, "lib/") {
+			f.Data = nil // truncated by an in-place write
+		}
+	}
+	e := MustLoad(t, agencyFS("decision := {\"allow\": false, \"reason\": \"v1\"}\n\ndisclose := {}\n"), "zz-a")
+	var polls atomic.Int64
+	src := func() (fs.FS, error) {
+		if polls.Add(1) == 1 {
+			return half, nil
+		}
+		return good, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go e.Watch(ctx, src, time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, _ := e.Decide(ctx, query("x", fedmatch.BorderAdmission))
+		if d.Reason == "v2" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for v2 to serve")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if st := e.Status(); st.LastError != "" || st.LastErrorAt != (time.Time{}) {
+		t.Fatalf("a half-written source was reported: %+v", st)
+	}
+	if polls.Load() < 3 {
+		t.Fatalf("v2 served after %d polls, before it had settled", polls.Load())
+	}
 }
 
 // BenchmarkPolicy_PerQuery is the policy cost of one query with five
