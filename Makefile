@@ -75,7 +75,7 @@ eval: build
 
 ## fuzz: run every fuzz target for FUZZTIME (seeds in testdata/fuzz)
 fuzz:
-	@for t in FuzzVerifyQuery FuzzProbe FuzzDecodeNodeReply FuzzDecodeBrokerReply; do \
+	@for t in FuzzVerifyQuery FuzzProbe FuzzDecodeNodeReply FuzzDecodeBrokerReply FuzzQueryContent FuzzAnswerContent; do \
 		$(GO) test ./wire -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./node/store -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./node/finger -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)

@@ -14,6 +14,17 @@ type Member struct {
 	// use it for reciprocity: a member that does not answer for a purpose
 	// may not ask for it.
 	Answers []Purpose `json:"answers,omitempty"`
+	// SealKey is the public half of the key answers and probes for this
+	// member are sealed to. Its certificate carries the same key, signed
+	// by the federation CA; the two must agree.
+	SealKey *SealKey `json:"seal_key,omitempty"`
+}
+
+// SealKey is an HPKE public key (RFC 9180): its KEM identifier and its
+// serialised bytes.
+type SealKey struct {
+	KEM    uint16 `json:"kem"`
+	Public []byte `json:"public"`
 }
 
 // Agreement is a data-sharing agreement: its parties may query each other

@@ -2,8 +2,10 @@
 // the roster for an agreement between the requester and each target that
 // covers the purpose, forwards the unchanged token to every target in
 // parallel, and gathers per-node status within the deadline. It holds no
-// records and keeps no probes; many brokers can share a NATS queue group
-// because it keeps no state but its replay cache.
+// records and cannot read a probe or an answer: both are sealed to their
+// readers (see package wire), and it sees only routing metadata and each
+// node's status. Many brokers can share a NATS queue group because it
+// keeps no state but its replay cache.
 package broker
 
 import (
@@ -104,7 +106,7 @@ func (b *Broker) Query(ctx context.Context, raw []byte) (*fedmatch.Result, error
 
 	if b.audit != nil {
 		e := &fedmatch.AuditEntry{Time: b.cfg.Now().UTC(), Event: "broker." + q.Step(), QueryID: q.ID, Requester: q.Requester(),
-			Purpose: q.Purpose, Basis: q.Basis, Case: q.Case, Outcome: "routed"}
+			Purpose: q.Purpose, Basis: q.Basis, Outcome: "routed"}
 		for _, nr := range res.Nodes {
 			e.Targets = append(e.Targets, string(nr.Agency)+"="+string(nr.Status))
 		}
@@ -139,5 +141,5 @@ func (b *Broker) forward(ctx context.Context, q *wire.QueryClaims, target fedmat
 		nr.Status, nr.Reason = fedmatch.StatusError, fedmatch.ErrorCode(err).String()
 		return
 	}
-	nr.Status, nr.Reason, nr.Token = c.Answer.Status, c.Answer.Reason, r.Token
+	nr.Status, nr.Token = c.Status, r.Token // the reason is sealed with the rest
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/broker"
 	"github.com/fedmatch/fedmatch/internal/testfed"
@@ -32,7 +34,7 @@ func (f *fakeNodes) Forward(ctx context.Context, target fedmatch.AgencyID, endpo
 		return nil, err
 	}
 	sign := func(as fedmatch.AgencyID, status fedmatch.Status) []byte {
-		s := &wire.Signer{Agency: as, Key: f.fed.MustKey(f.t, as)}
+		s := f.fed.MustSigner(f.t, as)
 		tok, _ := s.SignAnswer(q, &fedmatch.Answer{Agency: target, Status: status})
 		b, _ := json.Marshal(wire.NodeReply{Token: tok})
 		return b
@@ -65,7 +67,7 @@ func TestBroker_Query(t *testing.T) {
 	r.Agreements = append(r.Agreements, fedmatch.Agreement{ID: "wide", Parties: []fedmatch.AgencyID{testfed.US, testfed.GB, testfed.DE, "ca-cbsa"},
 		Purposes: []fedmatch.Purpose{fedmatch.VisaApplication}})
 	fed := testfed.MustFed(t, r)
-	signer := &wire.Signer{Agency: testfed.US, Key: fed.MustKey(t, testfed.US)}
+	signer := fed.MustSigner(t, testfed.US)
 	tests := []struct {
 		name   string
 		script map[fedmatch.AgencyID]string
@@ -117,10 +119,17 @@ func TestBroker_QueryChecksAgreementPerTarget(t *testing.T) {
 	fed := testfed.MustFed(t, testfed.Roster())
 	nodes := &fakeNodes{fed: fed, t: t, script: map[fedmatch.AgencyID]string{testfed.US: "no_hit"}}
 	b := broker.New(broker.DefaultConfig(), fed.Trust, nodes, nil, nil)
-	gb := &wire.Signer{Agency: testfed.GB, Key: fed.MustKey(t, testfed.GB)}
-	// gb-us-2026 covers GB–US, not GB–DE, nor the outsider.
-	tok, _, err := gb.SignQuery(&wire.QueryRequest{Audience: fed.Trust.Roster().Audience(), Purpose: fedmatch.AsylumDetermination,
-		Basis: "gb-us-2026", Targets: []fedmatch.AgencyID{testfed.US, testfed.DE, "zz-stranger"}, Probe: fedmatch.Probe{Surname: "X"}})
+	gb := fed.MustSigner(t, testfed.GB)
+	// gb-us-2026 covers GB–US, not GB–DE, nor a stranger. No requester can
+	// seal to a stranger; one that forges the token anyway is refused too.
+	_, c, err := gb.SignQuery(&wire.QueryRequest{Audience: fed.Trust.Roster().Audience(), Purpose: fedmatch.AsylumDetermination,
+		Basis: "gb-us-2026", Targets: []fedmatch.AgencyID{testfed.US, testfed.DE}, Probe: fedmatch.Probe{Surname: "X"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Targets = append(c.Targets, "zz-stranger")
+	c.Sealed.Keys["zz-stranger"] = c.Sealed.Keys[testfed.DE]
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c).SignedString(gb.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +169,7 @@ func TestBroker_QueryRoutesStepTwoToDisclose(t *testing.T) {
 	fed := testfed.MustFed(t, testfed.Roster())
 	nodes := &fakeNodes{fed: fed, t: t, script: map[fedmatch.AgencyID]string{testfed.US: "hit"}}
 	b := broker.New(broker.DefaultConfig(), fed.Trust, nodes, nil, nil)
-	gb := &wire.Signer{Agency: testfed.GB, Key: fed.MustKey(t, testfed.GB)}
+	gb := fed.MustSigner(t, testfed.GB)
 	tok, _, err := gb.SignQuery(&wire.QueryRequest{Audience: fed.Trust.Roster().Audience(), Purpose: fedmatch.VisaApplication,
 		Basis: "gb-us-2026", Case: "C-1", Targets: []fedmatch.AgencyID{testfed.US}, Ref: "some-ref"})
 	if err != nil {

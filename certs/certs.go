@@ -1,5 +1,6 @@
-// Package certs is the federation's trust: a CA, one Ed25519 signing key and
-// X.509 certificate per agency, and the roster of members and agreements.
+// Package certs is the federation's trust: a CA, one Ed25519 signing key,
+// one HPKE sealing key and one X.509 certificate per agency, and the roster
+// of members and agreements.
 //
 // Init writes a development federation into a folder; Load reads one back
 // and refuses anything whose chain, validity dates or identity do not check
@@ -11,11 +12,13 @@
 //	ca.key                       the CA's private key (PEM, 0600)
 //	roster.json                  members, agreements, revocations
 //	agencies/<id>/cert.pem       the agency's certificate, issued by the CA
-//	agencies/<id>/key.pem        the agency's private key (PEM, 0600)
+//	agencies/<id>/key.pem        the agency's private signing key (PEM, 0600)
+//	agencies/<id>/seal.key       the agency's private sealing key (PEM, 0600)
 package certs
 
 import (
 	"crypto/ed25519"
+	"crypto/hpke"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -28,6 +31,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fedmatch/fedmatch"
@@ -107,7 +112,9 @@ func Init(dir string, opts InitOptions) error {
 		return fedmatch.E(op, fedmatch.Internal, "%w", err)
 	}
 
-	for _, m := range r.Members {
+	r.Members = slices.Clone(r.Members)
+	for i := range r.Members {
+		m := &r.Members[i]
 		if err := issueAgency(dir, m, ca, caKey, now, validity); err != nil {
 			return fedmatch.E(op, fedmatch.Internal, "agency %s: %w", m.ID, err)
 		}
@@ -123,19 +130,30 @@ func Init(dir string, opts InitOptions) error {
 	return nil
 }
 
-func issueAgency(dir string, m fedmatch.Member, ca *x509.Certificate, caKey ed25519.PrivateKey, now time.Time, validity time.Duration) error {
+// issueAgency writes m's signing and sealing keys and certificate, and
+// sets m.SealKey to the sealing key's public half.
+func issueAgency(dir string, m *fedmatch.Member, ca *x509.Certificate, caKey ed25519.PrivateKey, now time.Time, validity time.Duration) error {
 	pub, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return err
 	}
+	sealKey, sealPub, err := newSealKey()
+	if err != nil {
+		return err
+	}
+	m.SealKey = sealPub
 	u, err := url.Parse(AgencyURI(m.ID))
+	if err != nil {
+		return err
+	}
+	su, err := url.Parse(SealURI(sealPub))
 	if err != nil {
 		return err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
 		Subject:      pkix.Name{CommonName: string(m.ID), Organization: []string{m.Name}},
-		URIs:         []*url.URL{u},
+		URIs:         []*url.URL{u, su},
 		NotBefore:    now.Add(-time.Minute),
 		NotAfter:     now.Add(validity),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
@@ -150,6 +168,9 @@ func issueAgency(dir string, m fedmatch.Member, ca *x509.Certificate, caKey ed25
 		return err
 	}
 	if err := writePEM(filepath.Join(adir, CertFile), "CERTIFICATE", der, 0o644); err != nil {
+		return err
+	}
+	if err := writeSealKey(filepath.Join(adir, SealKeyFile), sealKey); err != nil {
 		return err
 	}
 	return writeKey(filepath.Join(adir, KeyFile), key)
@@ -186,6 +207,7 @@ type Trust struct {
 	roster fedmatch.Roster
 	ca     *x509.Certificate
 	keys   map[fedmatch.AgencyID]ed25519.PublicKey
+	seal   map[fedmatch.AgencyID]hpke.PublicKey
 	certs  map[fedmatch.AgencyID]*x509.Certificate
 }
 
@@ -213,7 +235,8 @@ func Load(dir string, now time.Time) (*Trust, error) {
 	if err != nil {
 		return nil, wrapRead(op, err)
 	}
-	t := &Trust{ca: ca, keys: map[fedmatch.AgencyID]ed25519.PublicKey{}, certs: map[fedmatch.AgencyID]*x509.Certificate{}}
+	t := &Trust{ca: ca, keys: map[fedmatch.AgencyID]ed25519.PublicKey{}, seal: map[fedmatch.AgencyID]hpke.PublicKey{},
+		certs: map[fedmatch.AgencyID]*x509.Certificate{}}
 	if err := json.Unmarshal(rb, &t.roster); err != nil {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "%s: %w", RosterFile, err)
 	}
@@ -231,6 +254,9 @@ func Load(dir string, now time.Time) (*Trust, error) {
 		}
 		t.certs[m.ID] = cert
 		t.keys[m.ID] = cert.PublicKey.(ed25519.PublicKey)
+		if t.seal[m.ID], err = loadSealKey(&m, cert); err != nil {
+			return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
+		}
 	}
 	return t, nil
 }
@@ -251,13 +277,18 @@ func VerifyAgencyCert(der []byte, ca *x509.Certificate, id fedmatch.AgencyID, no
 	if _, ok := cert.PublicKey.(ed25519.PublicKey); !ok {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "agency %s certificate key is %s, not Ed25519", id, cert.PublicKeyAlgorithm)
 	}
-	named := cert.Subject.CommonName == string(id)
+	// Exactly one agency URI, naming id; besides it only a sealing key's.
+	named, agencyURIs := cert.Subject.CommonName == string(id), 0
 	for _, u := range cert.URIs {
-		if u.String() != AgencyURI(id) {
+		switch s := u.String(); {
+		case strings.HasPrefix(s, sealURIPrefix):
+		case s == AgencyURI(id):
+			agencyURIs++
+		default:
 			named = false
 		}
 	}
-	if !named || len(cert.URIs) != 1 {
+	if !named || agencyURIs != 1 {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "certificate names %q, not agency %s", cert.Subject.CommonName, id)
 	}
 	return cert, nil

@@ -20,7 +20,8 @@ import (
 
 func TestInit_KeysArePrivate(t *testing.T) {
 	f := testfed.MustFed(t, testfed.Roster())
-	for _, p := range []string{certs.CAKeyFile, filepath.Join(certs.AgenciesDir, string(testfed.GB), certs.KeyFile)} {
+	for _, p := range []string{certs.CAKeyFile, filepath.Join(certs.AgenciesDir, string(testfed.GB), certs.KeyFile),
+		filepath.Join(certs.AgenciesDir, string(testfed.GB), certs.SealKeyFile)} {
 		fi, err := os.Stat(filepath.Join(f.Dir, p))
 		if err != nil {
 			t.Fatal(err)
@@ -108,6 +109,15 @@ func TestLoad_Refuses(t *testing.T) {
 			b, _ := json.Marshal(r)
 			os.WriteFile(filepath.Join(dir, certs.RosterFile), b, 0o644)
 		}, time.Now()},
+		{"roster swaps a sealing key", func(t *testing.T, dir string) {
+			editRoster(t, dir, func(r *fedmatch.Roster) { r.Members[1].SealKey = r.Members[0].SealKey })
+		}, time.Now()},
+		{"roster without sealing keys", func(t *testing.T, dir string) {
+			editRoster(t, dir, func(r *fedmatch.Roster) { r.Members[1].SealKey = nil })
+		}, time.Now()},
+		{"roster sealing key of an unknown KEM", func(t *testing.T, dir string) {
+			editRoster(t, dir, func(r *fedmatch.Roster) { r.Members[1].SealKey.KEM = 0x7777 })
+		}, time.Now()},
 		{"roster not json", func(t *testing.T, dir string) {
 			os.WriteFile(filepath.Join(dir, certs.RosterFile), []byte("{"), 0o644)
 		}, time.Now()},
@@ -127,26 +137,66 @@ func TestLoad_Refuses(t *testing.T) {
 	}
 }
 
+// editRoster rewrites the roster of the federation in dir.
+func editRoster(t *testing.T, dir string, edit func(*fedmatch.Roster)) {
+	t.Helper()
+	var r fedmatch.Roster
+	b, err := os.ReadFile(filepath.Join(dir, certs.RosterFile))
+	if err != nil || json.Unmarshal(b, &r) != nil {
+		t.Fatalf("read roster: %v", err)
+	}
+	edit(&r)
+	b, _ = json.Marshal(r)
+	if err := os.WriteFile(filepath.Join(dir, certs.RosterFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTrust_SealKey(t *testing.T) {
+	r := testfed.Roster()
+	r.Revoked = []fedmatch.AgencyID{testfed.XX}
+	f := testfed.MustFed(t, r)
+	pub, err := f.Trust.SealKey(testfed.US)
+	if err != nil || string(pub.Bytes()) != string(f.MustSealKey(t, testfed.US).PublicKey().Bytes()) || pub.KEM().ID() != certs.DefaultKEM().ID() {
+		t.Fatalf("SealKey: %v; does not match the private key, or not the default KEM", err)
+	}
+	if _, err := f.Trust.SealKey(testfed.XX); !fedmatch.IsCode(err, fedmatch.UnknownAgency) {
+		t.Fatalf("SealKey of a revoked member: %v, want unknown_agency", err)
+	}
+}
+
+// Both private keys, signing and sealing, are refused alike.
 func TestLoadKey_Refuses(t *testing.T) {
-	f := testfed.MustFed(t, testfed.Roster())
-	keyPath := filepath.Join(f.Dir, certs.AgenciesDir, string(testfed.US), certs.KeyFile)
-	t.Run("wrong key for certificate", func(t *testing.T) {
-		copyFile(t, filepath.Join(f.Dir, certs.AgenciesDir, string(testfed.GB), certs.KeyFile), keyPath)
-		if _, err := certs.LoadKey(f.Dir, testfed.US, f.Trust); !fedmatch.IsCode(err, fedmatch.Invalid) {
-			t.Fatalf("LoadKey: %v, want invalid", err)
-		}
-	})
-	t.Run("world readable", func(t *testing.T) {
-		os.Chmod(keyPath, 0o644)
-		if _, err := certs.LoadKey(f.Dir, testfed.US, f.Trust); !fedmatch.IsCode(err, fedmatch.Invalid) {
-			t.Fatalf("LoadKey: %v, want invalid", err)
-		}
-	})
-	t.Run("missing", func(t *testing.T) {
-		if _, err := certs.LoadKey(f.Dir, "zz-none", f.Trust); !fedmatch.IsCode(err, fedmatch.NotFound) {
-			t.Fatalf("LoadKey: %v, want not_found", err)
-		}
-	})
+	for file, load := range map[string]func(dir string, id fedmatch.AgencyID, t *certs.Trust) error{
+		certs.KeyFile: func(dir string, id fedmatch.AgencyID, t *certs.Trust) error {
+			_, err := certs.LoadKey(dir, id, t)
+			return err
+		},
+		certs.SealKeyFile: func(dir string, id fedmatch.AgencyID, t *certs.Trust) error {
+			_, err := certs.LoadSealKey(dir, id, t)
+			return err
+		},
+	} {
+		f := testfed.MustFed(t, testfed.Roster())
+		keyPath := filepath.Join(f.Dir, certs.AgenciesDir, string(testfed.US), file)
+		t.Run(file+"/wrong key for certificate", func(t *testing.T) {
+			copyFile(t, filepath.Join(f.Dir, certs.AgenciesDir, string(testfed.GB), file), keyPath)
+			if err := load(f.Dir, testfed.US, f.Trust); !fedmatch.IsCode(err, fedmatch.Invalid) {
+				t.Fatalf("load: %v, want invalid", err)
+			}
+		})
+		t.Run(file+"/world readable", func(t *testing.T) {
+			os.Chmod(keyPath, 0o644)
+			if err := load(f.Dir, testfed.US, f.Trust); !fedmatch.IsCode(err, fedmatch.Invalid) {
+				t.Fatalf("load: %v, want invalid", err)
+			}
+		})
+		t.Run(file+"/missing", func(t *testing.T) {
+			if err := load(f.Dir, "zz-none", f.Trust); !fedmatch.IsCode(err, fedmatch.NotFound) {
+				t.Fatalf("load: %v, want not_found", err)
+			}
+		})
+	}
 }
 
 func copyFile(t *testing.T, from, to string) {

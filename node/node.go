@@ -187,6 +187,14 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 		n.audit(n.entry(q, now, step+".rejected", fedmatch.Malformed.String(), ""))
 		return "", fedmatch.E(op, fedmatch.Malformed, "a %s request sent to the %s endpoint", q.Step(), step)
 	}
+	// 3. Open what was sealed to us: the probe, the case, the reference.
+	// The broker could not read them; a part it swapped or garbled does
+	// not open.
+	if err := n.d.Signer.OpenQuery(q); err != nil {
+		n.d.Log.Warn("query refused", "code", fedmatch.ErrorCode(err), "op", errOp(err))
+		n.audit(n.entry(q, now, step+".rejected", fedmatch.ErrorCode(err).String(), ""))
+		return "", fedmatch.Wrap(op, fedmatch.Malformed, err)
+	}
 	roster := n.d.Keys.Roster()
 	info := fedmatch.RequestInfo{ID: q.ID, Step: step, Requester: q.Requester(), Purpose: q.Purpose, Basis: q.Basis, Case: q.Case,
 		ProbeKinds: q.Probe.Kinds(), Time: now.UTC().Format(time.RFC3339Nano)}
@@ -194,14 +202,16 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 	pol := n.d.Policy.Current()
 	answer := &fedmatch.Answer{Agency: n.cfg.Agency, Revision: pol.Revision()}
 
-	// 3. The agreement named as basis must cover requester, us and purpose.
+	// 4. The agreement named as basis must cover requester, us and purpose.
 	if err := roster.CheckBasis(q.Basis, q.Requester(), n.cfg.Agency, q.Purpose); err != nil {
 		answer.Status, answer.Reason = fedmatch.StatusRefused, fedmatch.ErrorCode(err).String()
 		return n.finish(q, now, step, answer, nil)
 	}
 
-	// 4. Query-level policy: may they search here, for what, how strictly.
-	in := &fedmatch.QueryInput{Request: info, Requester: *roster.Member(q.Requester()),
+	// 5. Query-level policy: may they search here, for what, how strictly.
+	requester := *roster.Member(q.Requester())
+	requester.SealKey = nil // key material is no business of policy
+	in := &fedmatch.QueryInput{Request: info, Requester: requester,
 		Agreement: *roster.Agreement(q.Basis), Node: n.cfg.Agency,
 		Usage: fedmatch.Usage{Today: n.d.Usage.Next(now, q.Requester(), q.Purpose)}}
 	dec, err := pol.Decide(ctx, in)
@@ -213,7 +223,7 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 		return n.finish(q, now, step, answer, nil)
 	}
 
-	// 5. The candidates: by index within the permitted categories and
+	// 6. The candidates: by index within the permitted categories and
 	// retention, or at step two the one record the reference names.
 	var matches []fedmatch.Match
 	if step == wire.StepDisclose {
@@ -224,7 +234,7 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 		return "", n.fail(q, now, step, fedmatch.Wrap(op, fedmatch.Internal, err))
 	}
 
-	// 6. Record-level policy: what each hit may disclose. A record that may
+	// 7. Record-level policy: what each hit may disclose. A record that may
 	// not be disclosed is dropped, as if it did not exist.
 	limit := n.cfg.MaxHits
 	if dec.MaxHits > 0 {
@@ -417,8 +427,12 @@ func (n *Node) audit(e *fedmatch.AuditEntry) {
 }
 
 func (n *Node) entry(q *wire.QueryClaims, now time.Time, event, outcome, reason string) *fedmatch.AuditEntry {
-	return &fedmatch.AuditEntry{Time: now.UTC(), Event: event, QueryID: q.ID, Requester: q.Requester(), Purpose: q.Purpose,
-		Basis: q.Basis, Case: q.Case, ProbeDigest: n.ProbeDigest(&q.Probe), Outcome: outcome, Reason: reason}
+	e := &fedmatch.AuditEntry{Time: now.UTC(), Event: event, QueryID: q.ID, Requester: q.Requester(), Purpose: q.Purpose,
+		Basis: q.Basis, Case: q.Case, Outcome: outcome, Reason: reason}
+	if len(q.Probe.Kinds()) > 0 { // opened, and a probe (not a step-two request)
+		e.ProbeDigest = n.ProbeDigest(&q.Probe)
+	}
+	return e
 }
 
 // ref is the opaque reference of record id as given to requester: the id

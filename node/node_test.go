@@ -117,10 +117,10 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{fed: fed, audit: &fakeAudit{}, store: &fakeStore{recs: recs},
 		policy: &fakePolicy{decision: fedmatch.Decision{Allow: true, Categories: []fedmatch.Category{fedmatch.ImmigrationOffender}, MinScore: 0.8},
 			fields: []string{"category", "surname"}},
-		gb: &wire.Signer{Agency: testfed.GB, Key: fed.MustKey(t, testfed.GB)}}
+		gb: fed.MustSigner(t, testfed.GB)}
 	cfg := node.DefaultConfig()
 	cfg.Agency, cfg.Secret = testfed.US, []byte(strings.Repeat("k", 32))
-	n, err := node.New(cfg, node.Deps{Keys: fed.Trust, Signer: &wire.Signer{Agency: testfed.US, Key: fed.MustKey(t, testfed.US)},
+	n, err := node.New(cfg, node.Deps{Keys: fed.Trust, Signer: fed.MustSigner(t, testfed.US),
 		Store: f.store, Matcher: match.New(match.DefaultConfig(), nil), Policy: f.policy, Audit: f.audit})
 	if err != nil {
 		t.Fatal(err)
@@ -149,11 +149,11 @@ func (f *fixture) answer(t *testing.T, tok string, c *wire.QueryClaims) *fedmatc
 	if err != nil {
 		t.Fatalf("Match: %v", err)
 	}
-	a, err := wire.NewVerifier(f.fed.Trust).VerifyAnswer([]byte(ans), testfed.US, testfed.GB, c.ID)
+	a, err := f.gb.ReadAnswer(wire.NewVerifier(f.fed.Trust), []byte(ans), testfed.US, c.ID)
 	if err != nil {
-		t.Fatalf("VerifyAnswer: %v", err)
+		t.Fatalf("ReadAnswer: %v", err)
 	}
-	return &a.Answer
+	return a
 }
 
 // TestNode_MatchFalseDocument: a probe presenting a passport the node
@@ -304,7 +304,7 @@ func TestNode_RefsUnlinkableAcrossRequesters(t *testing.T) {
 	tok, c := f.query(t, nil)
 	refGB := f.answer(t, tok, c).Hits[0].Ref
 	// DE asks the same node about the same person, under prum-border.
-	de := &wire.Signer{Agency: testfed.DE, Key: f.fed.MustKey(t, testfed.DE)}
+	de := f.fed.MustSigner(t, testfed.DE)
 	q := &wire.QueryRequest{Audience: f.fed.Trust.Roster().Audience(), Purpose: fedmatch.VisaApplication, Basis: "prum-border",
 		Targets: []fedmatch.AgencyID{testfed.US}, Probe: c.Probe}
 	tok2, c2, _ := de.SignQuery(q)
@@ -312,11 +312,11 @@ func TestNode_RefsUnlinkableAcrossRequesters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := wire.NewVerifier(f.fed.Trust).VerifyAnswer([]byte(ans), testfed.US, testfed.DE, c2.ID)
-	if err != nil || len(a.Answer.Hits) != 1 {
+	a, err := de.ReadAnswer(wire.NewVerifier(f.fed.Trust), []byte(ans), testfed.US, c2.ID)
+	if err != nil || len(a.Hits) != 1 {
 		t.Fatalf("DE answer: %+v, %v", a, err)
 	}
-	if a.Answer.Hits[0].Ref == refGB {
+	if a.Hits[0].Ref == refGB {
 		t.Fatal("the same record has the same reference for two requesters")
 	}
 }
@@ -355,11 +355,11 @@ func TestNode_DiscloseStepTwo(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		a, err := wire.NewVerifier(f.fed.Trust).VerifyAnswer([]byte(raw), testfed.US, s.Agency, c.ID)
+		a, err := s.ReadAnswer(wire.NewVerifier(f.fed.Trust), []byte(raw), testfed.US, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return &a.Answer, nil
+		return a, nil
 	}
 	t.Run("the requester it was issued to", func(t *testing.T) {
 		a, err := ask(t, f.gb, "gb-us-2026", ref)
@@ -376,7 +376,7 @@ func TestNode_DiscloseStepTwo(t *testing.T) {
 		}
 	})
 	t.Run("another agency presenting it", func(t *testing.T) {
-		de := &wire.Signer{Agency: testfed.DE, Key: f.fed.MustKey(t, testfed.DE)}
+		de := f.fed.MustSigner(t, testfed.DE)
 		a, err := ask(t, de, "prum-border", ref)
 		if err != nil || a.Status != fedmatch.StatusNoHit || len(a.Hits) != 0 {
 			t.Fatalf("answer = %+v, %v; a reference must open only for its requester", a, err)
@@ -437,7 +437,7 @@ func TestNode_LogsNoProbe(t *testing.T) {
 	var logs strings.Builder
 	cfg := node.DefaultConfig()
 	cfg.Agency, cfg.Secret = testfed.US, []byte(strings.Repeat("k", 32))
-	n, err := node.New(cfg, node.Deps{Keys: f.fed.Trust, Signer: &wire.Signer{Agency: testfed.US, Key: f.fed.MustKey(t, testfed.US)},
+	n, err := node.New(cfg, node.Deps{Keys: f.fed.Trust, Signer: f.fed.MustSigner(t, testfed.US),
 		Store: &fakeStore{}, Matcher: match.New(match.DefaultConfig(), nil), Policy: f.policy, Audit: f.audit,
 		Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {

@@ -13,9 +13,9 @@ type Sender interface {
 	Send(ctx context.Context, token []byte) ([]byte, error)
 }
 
-// Requester asks the federation on behalf of one agency: it signs the
-// query, sends it, and verifies every node's answer itself, so that the
-// broker cannot forge, swap or alter an answer.
+// Requester asks the federation on behalf of one agency: it seals and
+// signs the query, sends it, and verifies and opens every node's answer
+// itself, so that the broker cannot read, forge, swap or alter an answer.
 type Requester struct {
 	Signer   *wire.Signer
 	Verifier *wire.Verifier
@@ -61,14 +61,13 @@ func (r *Requester) Send(ctx context.Context, token []byte, queryID string) (*fe
 		if nr.Token == "" {
 			continue
 		}
-		c, err := r.Verifier.VerifyAnswer([]byte(nr.Token), nr.Agency, r.Signer.Agency, queryID)
+		a, err := r.Signer.ReadAnswer(r.Verifier, []byte(nr.Token), nr.Agency, queryID)
 		if err != nil {
 			nr.Status, nr.Reason, nr.Answer = fedmatch.StatusError, fedmatch.ErrorCode(err).String(), nil
 			continue
 		}
-		// The signed answer, not the broker's summary, is the truth.
-		a := c.Answer
-		nr.Answer, nr.Status, nr.Reason = &a, a.Status, a.Reason
+		// The signed, sealed answer, not the broker's summary, is the truth.
+		nr.Answer, nr.Status, nr.Reason = a, a.Status, a.Reason
 	}
 	return res, nil
 }

@@ -9,7 +9,7 @@ import (
 
 func BenchmarkSigner_SignQuery(b *testing.B) {
 	f := testfed.MustFed(b, testfed.Roster())
-	s := &wire.Signer{Agency: testfed.GB, Key: f.MustKey(b, testfed.GB)}
+	s := f.MustSigner(b, testfed.GB)
 	q := request(f)
 	for b.Loop() {
 		if _, _, err := s.SignQuery(q); err != nil {

@@ -16,6 +16,7 @@ func FuzzVerifyQuery(f *testing.F) {
 	f.Add([]byte(MustSign(f, fed, nil)))
 	f.Add([]byte("eyJhbGciOiJub25lIn0.e30."))
 	f.Add([]byte("a.b.c"))
+	us := fed.MustSigner(f, testfed.US)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := wire.NewVerifier(fed.Trust).VerifyQuery(b)
 		if err != nil {
@@ -24,8 +25,11 @@ func FuzzVerifyQuery(f *testing.F) {
 			}
 			return
 		}
-		if c.Requester() != testfed.GB || c.Probe.Validate() != nil {
+		if c.Requester() != testfed.GB || c.Sealed == nil {
 			t.Fatalf("accepted a bad query: %+v", c)
+		}
+		if err := us.OpenQuery(c); err == nil && c.Probe.Validate() != nil {
+			t.Fatalf("opened a bad probe: %+v", c.Probe)
 		}
 	})
 }

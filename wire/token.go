@@ -2,6 +2,7 @@ package wire
 
 import (
 	"crypto/ed25519"
+	"crypto/hpke"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -23,26 +24,24 @@ const (
 )
 
 // QueryClaims are the claims of a query token. iss is the requesting
-// agency, aud the federation, jti the query id.
+// agency, aud the federation, jti the query id. What the broker needs to
+// route is in clear; the rest is sealed to the targets (see SealedQuery).
 type QueryClaims struct {
 	jwt.RegisteredClaims
 	Purpose fedmatch.Purpose    `json:"purpose"`
 	Basis   string              `json:"basis"`
-	Case    string              `json:"case,omitempty"`
 	Targets []fedmatch.AgencyID `json:"targets"`
-	Probe   fedmatch.Probe      `json:"probe"`
-	// Ref, when set, makes this a step-two disclose request for one hit a
-	// node returned earlier: one target, a case reference, no probe.
-	Ref string `json:"ref,omitempty"`
+	// Endpoint is the step, StepMatch or StepDisclose: the broker routes
+	// by it without seeing whether there is a reference.
+	Endpoint string       `json:"step"`
+	Sealed   *SealedQuery `json:"sealed"`
+	// QueryContent is the content in clear: set by SignQuery for the
+	// sender and by Signer.OpenQuery for a target; never sent unsealed.
+	QueryContent `json:"-"`
 }
 
-// Step is "disclose" for a step-two request, else "match".
-func (c *QueryClaims) Step() string {
-	if c.Ref != "" {
-		return StepDisclose
-	}
-	return StepMatch
-}
+// Step is the query's step: StepMatch or StepDisclose.
+func (c *QueryClaims) Step() string { return c.Endpoint }
 
 // The two steps of a query.
 const (
@@ -55,12 +54,21 @@ func (c *QueryClaims) Requester() fedmatch.AgencyID { return fedmatch.AgencyID(c
 
 // AnswerClaims are the claims of an answer token. iss is the answering
 // node's agency, aud the requester, qid the query's jti: an answer binds to
-// one query of one requester and cannot be replayed onto another.
+// one query of one requester and cannot be replayed onto another. Only the
+// status is in clear, for the broker's per-node report; the answer itself
+// is sealed to the requester.
 type AnswerClaims struct {
 	jwt.RegisteredClaims
 	QueryID string          `json:"qid"`
-	Answer  fedmatch.Answer `json:"answer"`
+	Status  fedmatch.Status `json:"status"`
+	Sealed  string          `json:"sealed"`
+	// Answer is the answer in clear, set by Signer.OpenAnswer.
+	Answer fedmatch.Answer `json:"-"`
 }
+
+// answerStatuses are the statuses a node may answer with; unavailable
+// and error are the broker's to report.
+var answerStatuses = []fedmatch.Status{fedmatch.StatusHit, fedmatch.StatusNoHit, fedmatch.StatusRefused, fedmatch.StatusPendingReview}
 
 // KeySource gives verified public keys and the roster. *certs.Trust is one.
 type KeySource interface {
@@ -69,10 +77,16 @@ type KeySource interface {
 	Roster() *fedmatch.Roster
 }
 
-// Signer signs tokens with one agency's key.
+// Signer signs and seals tokens for one agency, and opens what is sealed
+// to it.
 type Signer struct {
 	Agency fedmatch.AgencyID
 	Key    ed25519.PrivateKey
+	// SealKey is the agency's private sealing key: it opens the probes
+	// sent to its node and the answers sent to it as requester.
+	SealKey hpke.PrivateKey
+	// Keys gives the sealing keys of the agencies it seals to.
+	Keys SealKeys
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -103,8 +117,10 @@ type QueryRequest struct {
 	Lifetime time.Duration // zero means DefaultQueryLifetime
 }
 
-// SignQuery signs a query token. Errors: Malformed (the request breaks the
-// rules the verifier will apply), Internal.
+// SignQuery seals the request's content to its targets and signs the
+// query token. Errors: Malformed (the request breaks the rules the
+// verifier will apply), UnknownAgency (a target has no active sealing
+// key), TooLarge, Internal.
 func (s *Signer) SignQuery(q *QueryRequest) (token string, claims *QueryClaims, err error) {
 	const op = "wire.SignQuery"
 	life := q.Lifetime
@@ -112,6 +128,10 @@ func (s *Signer) SignQuery(q *QueryRequest) (token string, claims *QueryClaims, 
 		life = DefaultQueryLifetime
 	}
 	now := s.now()
+	step := StepMatch
+	if q.Ref != "" {
+		step = StepDisclose
+	}
 	claims = &QueryClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    string(s.Agency),
@@ -120,10 +140,20 @@ func (s *Signer) SignQuery(q *QueryRequest) (token string, claims *QueryClaims, 
 			ExpiresAt: jwt.NewNumericDate(now.Add(life)),
 			ID:        NewID(),
 		},
-		Purpose: q.Purpose, Basis: q.Basis, Case: q.Case, Targets: q.Targets, Probe: q.Probe, Ref: q.Ref,
+		Purpose: q.Purpose, Basis: q.Basis, Targets: q.Targets, Endpoint: step,
+		QueryContent: QueryContent{Case: q.Case, Probe: q.Probe, Ref: q.Ref},
 	}
-	if err := claims.validate(); err != nil {
+	if err := claims.validateRouting(); err != nil {
 		return "", nil, fedmatch.E(op, fedmatch.Malformed, "%w", err)
+	}
+	if err := claims.validateContent(); err != nil {
+		return "", nil, fedmatch.E(op, fedmatch.Malformed, "%w", err)
+	}
+	if s.Keys == nil {
+		return "", nil, fedmatch.E(op, fedmatch.Internal, "signer has no sealing keys to seal to")
+	}
+	if err := claims.Seal(s.Keys); err != nil {
+		return "", nil, fedmatch.Wrap(op, fedmatch.Internal, err)
 	}
 	token, err = s.sign(claims)
 	if err != nil {
@@ -135,12 +165,52 @@ func (s *Signer) SignQuery(q *QueryRequest) (token string, claims *QueryClaims, 
 	return token, claims, nil
 }
 
-// SignAnswer signs node's answer to query q for its requester.
+// Seal seals c.QueryContent to c's targets, bound to its jti and issuer,
+// into c.Sealed. SignQuery calls it; tests that forge tokens call it too.
+// Errors: UnknownAgency (a target has no active sealing key), Internal.
+func (c *QueryClaims) Seal(keys SealKeys) error {
+	sealed, err := sealQuery(keys, c.Requester(), c.ID, c.Targets, &c.QueryContent)
+	if err != nil {
+		return err
+	}
+	c.Sealed = sealed
+	return nil
+}
+
+// OpenQuery opens the content of a verified query sealed to this agency
+// and checks it, filling in c.QueryContent. Errors: Malformed.
+func (s *Signer) OpenQuery(c *QueryClaims) error {
+	const op = "wire.OpenQuery"
+	if s.SealKey == nil {
+		return fedmatch.E(op, fedmatch.Internal, "signer has no sealing key")
+	}
+	content, err := openQuery(s.SealKey, s.Agency, c.Requester(), c.ID, c.Sealed)
+	if err != nil {
+		return fedmatch.E(op, fedmatch.Malformed, "%w", err)
+	}
+	c.QueryContent = *content
+	if err := c.validateContent(); err != nil {
+		return fedmatch.E(op, fedmatch.Malformed, "%w", err)
+	}
+	return nil
+}
+
+// SignAnswer seals node's answer to query q to its requester and signs
+// it. Errors: UnknownAgency (the requester has no active sealing key),
+// Internal.
 func (s *Signer) SignAnswer(q *QueryClaims, a *fedmatch.Answer) (string, error) {
+	const op = "wire.SignAnswer"
 	now := s.now()
 	exp := now.Add(DefaultQueryLifetime)
 	if q.ExpiresAt != nil && q.ExpiresAt.After(exp) {
 		exp = q.ExpiresAt.Time
+	}
+	if s.Keys == nil {
+		return "", fedmatch.E(op, fedmatch.Internal, "signer has no sealing keys to seal to")
+	}
+	sealed, err := sealAnswer(s.Keys, s.Agency, q.Requester(), q.ID, a)
+	if err != nil {
+		return "", fedmatch.Wrap(op, fedmatch.Internal, err)
 	}
 	claims := &AnswerClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -150,14 +220,45 @@ func (s *Signer) SignAnswer(q *QueryClaims, a *fedmatch.Answer) (string, error) 
 			ExpiresAt: jwt.NewNumericDate(exp),
 			ID:        NewID(),
 		},
-		QueryID: q.ID,
-		Answer:  *a,
+		QueryID: q.ID, Status: a.Status, Sealed: sealed,
 	}
 	tok, err := s.sign(claims)
 	if err != nil {
-		return "", fedmatch.E("wire.SignAnswer", fedmatch.Internal, "%w", err)
+		return "", fedmatch.E(op, fedmatch.Internal, "%w", err)
 	}
 	return tok, nil
+}
+
+// ReadAnswer verifies with v an answer token that agency from sent to
+// this agency in reply to query queryID, and opens it. Errors: those of
+// VerifyAnswer and OpenAnswer.
+func (s *Signer) ReadAnswer(v *Verifier, raw []byte, from fedmatch.AgencyID, queryID string) (*fedmatch.Answer, error) {
+	c, err := v.VerifyAnswer(raw, from, s.Agency, queryID)
+	if err != nil {
+		return nil, err
+	}
+	return s.OpenAnswer(c)
+}
+
+// OpenAnswer opens a verified answer sealed to this agency, fills in
+// c.Answer and returns it. The sealed answer must name the agency that
+// signed it and the status it signed in clear. Errors: Malformed.
+func (s *Signer) OpenAnswer(c *AnswerClaims) (*fedmatch.Answer, error) {
+	const op = "wire.OpenAnswer"
+	if s.SealKey == nil {
+		return nil, fedmatch.E(op, fedmatch.Internal, "signer has no sealing key")
+	}
+	a, err := openAnswer(s.SealKey, fedmatch.AgencyID(c.Issuer), s.Agency, c.QueryID, c.Sealed)
+	switch {
+	case err != nil:
+		return nil, fedmatch.E(op, fedmatch.Malformed, "%w", err)
+	case a.Agency != fedmatch.AgencyID(c.Issuer):
+		return nil, fedmatch.E(op, fedmatch.Malformed, "answer names agency %q, signed by %s", a.Agency, c.Issuer)
+	case a.Status != c.Status:
+		return nil, fedmatch.E(op, fedmatch.Malformed, "sealed status %q, signed status %q", a.Status, c.Status)
+	}
+	c.Answer = *a
+	return a, nil
 }
 
 func (s *Signer) sign(c jwt.Claims) (string, error) {
@@ -166,16 +267,19 @@ func (s *Signer) sign(c jwt.Claims) (string, error) {
 	return t.SignedString(s.Key)
 }
 
-func (c *QueryClaims) validate() error {
+// validateRouting checks what the broker and every node can see.
+func (c *QueryClaims) validateRouting() error {
 	switch {
 	case !c.Purpose.Known():
 		return fmt.Errorf("unknown purpose %q", c.Purpose)
 	case c.Basis == "":
 		return errors.New("basis (agreement id) is required")
-	case len(c.Targets) == 0 || len(c.Targets) > 64:
-		return fmt.Errorf("%d targets; need 1 to 64", len(c.Targets))
-	case len(c.Case) > 128:
-		return errors.New("case reference longer than 128 bytes")
+	case len(c.Targets) == 0 || len(c.Targets) > MaxTargets:
+		return fmt.Errorf("%d targets; need 1 to %d", len(c.Targets), MaxTargets)
+	case c.Endpoint != StepMatch && c.Endpoint != StepDisclose:
+		return fmt.Errorf("step %q; want %s or %s", c.Endpoint, StepMatch, StepDisclose)
+	case c.Endpoint == StepDisclose && len(c.Targets) != 1:
+		return errors.New("a disclose request names exactly one target: the node that issued the reference")
 	}
 	for i, t := range c.Targets {
 		if err := t.Validate(); err != nil {
@@ -188,12 +292,32 @@ func (c *QueryClaims) validate() error {
 	if slices.Contains(c.Targets, c.Requester()) {
 		return errors.New("an agency may not query itself")
 	}
+	if c.Sealed == nil {
+		return nil // not sealed yet: SignQuery checks before it seals
+	}
+	if c.Sealed.Data == "" || len(c.Sealed.Keys) != len(c.Targets) {
+		return fmt.Errorf("sealed content for %d agencies, %d targets", len(c.Sealed.Keys), len(c.Targets))
+	}
+	for _, t := range c.Targets {
+		if c.Sealed.Keys[t] == "" {
+			return fmt.Errorf("no content sealed for target %s", t)
+		}
+	}
+	return nil
+}
+
+// validateContent checks the content, in clear, against the step.
+func (c *QueryClaims) validateContent() error {
+	if len(c.Case) > 128 {
+		return errors.New("case reference longer than 128 bytes")
+	}
+	if (c.Ref != "") != (c.Endpoint == StepDisclose) {
+		return fmt.Errorf("a %s request with ref %q", c.Endpoint, c.Ref)
+	}
 	if c.Ref != "" {
 		switch {
 		case len(c.Ref) > 256:
 			return errors.New("ref longer than 256 bytes")
-		case len(c.Targets) != 1:
-			return errors.New("a disclose request names exactly one target: the node that issued the reference")
 		case c.Case == "":
 			return errors.New("a disclose request needs a case reference")
 		case len(c.Probe.Kinds()) > 0 || len(c.Probe.Documents) > 0:
@@ -246,8 +370,11 @@ func (v *Verifier) VerifyQuery(raw []byte) (*QueryClaims, error) {
 	if err := v.verify(op, raw, MaxQueryBytes, c, v.Keys.Roster().Audience()); err != nil {
 		return nil, err
 	}
-	if err := c.validate(); err != nil {
+	if err := c.validateRouting(); err != nil {
 		return nil, fedmatch.E(op, fedmatch.Malformed, "%w", err)
+	}
+	if c.Sealed == nil {
+		return nil, fedmatch.E(op, fedmatch.Malformed, "the query's content is not sealed")
 	}
 	if err := v.Replay.Check(c.Issuer+"\x00"+c.ID, c.ExpiresAt.Add(Leeway), v.now()); err != nil {
 		return nil, fedmatch.Wrap(op, fedmatch.Replayed, err)
@@ -270,8 +397,10 @@ func (v *Verifier) VerifyAnswer(raw []byte, from, self fedmatch.AgencyID, queryI
 		return nil, fedmatch.E(op, fedmatch.BadSignature, "answer for %s signed by %s", from, c.Issuer)
 	case c.QueryID != queryID:
 		return nil, fedmatch.E(op, fedmatch.Malformed, "answer bound to query %q, not %q", c.QueryID, queryID)
-	case c.Answer.Agency != from:
-		return nil, fedmatch.E(op, fedmatch.Malformed, "answer names agency %q, signed by %s", c.Answer.Agency, from)
+	case !slices.Contains(answerStatuses, c.Status):
+		return nil, fedmatch.E(op, fedmatch.Malformed, "answer status %q", c.Status)
+	case c.Sealed == "":
+		return nil, fedmatch.E(op, fedmatch.Malformed, "the answer's content is not sealed")
 	}
 	if err := v.Replay.Check(c.Issuer+"\x00"+c.ID, c.ExpiresAt.Add(Leeway), v.now()); err != nil {
 		return nil, fedmatch.Wrap(op, fedmatch.Replayed, err)

@@ -33,7 +33,7 @@ func MustSign(tb testing.TB, f *testfed.Fed, adjust func(*wire.QueryRequest)) st
 	if adjust != nil {
 		adjust(q)
 	}
-	s := &wire.Signer{Agency: testfed.GB, Key: f.MustKey(tb, testfed.GB)}
+	s := f.MustSigner(tb, testfed.GB)
 	tok, _, err := s.SignQuery(q)
 	if err != nil {
 		tb.Fatalf("SignQuery: %v", err)
@@ -57,8 +57,18 @@ func claims(f *testfed.Fed, iss fedmatch.AgencyID, now time.Time) *wire.QueryCla
 			Issuer: string(iss), Audience: jwt.ClaimStrings{f.Trust.Roster().Audience()},
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute)), ID: wire.NewID(),
 		},
-		Purpose: fedmatch.BorderAdmission, Basis: "gb-us-2026", Targets: []fedmatch.AgencyID{testfed.US}, Probe: probe(),
+		Purpose: fedmatch.BorderAdmission, Basis: "gb-us-2026", Targets: []fedmatch.AgencyID{testfed.US}, Endpoint: wire.StepMatch,
+		QueryContent: wire.QueryContent{Probe: probe()},
 	}
+}
+
+// sealed seals c's content for its targets, as a requester would.
+func sealed(t *testing.T, f *testfed.Fed, c *wire.QueryClaims) *wire.QueryClaims {
+	t.Helper()
+	if err := c.Seal(f.Trust); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func TestVerifier_VerifyQuery(t *testing.T) {
@@ -75,12 +85,12 @@ func TestVerifier_VerifyQuery(t *testing.T) {
 			tok := MustSign(t, f, nil)
 			parts := strings.Split(tok, ".")
 			payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
-			payload = []byte(strings.Replace(string(payload), "Okafor", "Okafox", 1))
+			payload = []byte(strings.Replace(string(payload), "border-admission", "visa-application", 1))
 			parts[1] = base64.RawURLEncoding.EncodeToString(payload)
 			return strings.Join(parts, ".")
 		}, fedmatch.BadSignature},
 		{"signed with another agency's key", func(t *testing.T) string {
-			return signRaw(t, jwt.SigningMethodEdDSA, f.MustKey(t, testfed.US), claims(f, testfed.GB, now))
+			return signRaw(t, jwt.SigningMethodEdDSA, f.MustKey(t, testfed.US), sealed(t, f, claims(f, testfed.GB, now)))
 		}, fedmatch.BadSignature},
 		{"signed with a stranger's key", func(t *testing.T) string {
 			_, k, _ := ed25519.GenerateKey(rand.Reader)
@@ -133,20 +143,26 @@ func TestVerifier_VerifyQuery(t *testing.T) {
 			return strings.Repeat("a", wire.MaxQueryBytes+1)
 		}, fedmatch.TooLarge},
 		{"not a JWS", func(t *testing.T) string { return "hello.world" }, fedmatch.Malformed},
-		{"bad date in probe", func(t *testing.T) string {
+		{"content in clear", func(t *testing.T) string {
 			c := map[string]any{"iss": "gb-home-office", "aud": f.Trust.Roster().Audience(), "iat": now.Unix(),
 				"exp": now.Add(time.Minute).Unix(), "jti": wire.NewID(), "purpose": "border-admission", "basis": "gb-us-2026",
-				"targets": []string{"us-dhs"}, "probe": map[string]any{"surname": "X", "date_of_birth": "1984-13-45"}}
+				"targets": []string{"us-dhs"}, "step": "match", "probe": map[string]any{"surname": "X"}}
 			return signRaw(t, jwt.SigningMethodEdDSA, gbKey, jwt.MapClaims(c))
+		}, fedmatch.Malformed},
+		{"sealed for fewer agencies than targeted", func(t *testing.T) string {
+			c := sealed(t, f, claims(f, testfed.GB, now))
+			c.Targets = append(c.Targets, testfed.DE)
+			c.Basis = "prum-border"
+			return signRaw(t, jwt.SigningMethodEdDSA, gbKey, c)
+		}, fedmatch.Malformed},
+		{"unknown step", func(t *testing.T) string {
+			c := sealed(t, f, claims(f, testfed.GB, now))
+			c.Endpoint = "export"
+			return signRaw(t, jwt.SigningMethodEdDSA, gbKey, c)
 		}, fedmatch.Malformed},
 		{"unknown purpose", func(t *testing.T) string {
 			c := claims(f, testfed.GB, now)
 			c.Purpose = "tax-collection"
-			return signRaw(t, jwt.SigningMethodEdDSA, gbKey, c)
-		}, fedmatch.Malformed},
-		{"empty probe", func(t *testing.T) string {
-			c := claims(f, testfed.GB, now)
-			c.Probe = fedmatch.Probe{}
 			return signRaw(t, jwt.SigningMethodEdDSA, gbKey, c)
 		}, fedmatch.Malformed},
 	}
@@ -172,8 +188,8 @@ func TestVerifier_VerifyQueryReplay(t *testing.T) {
 	if err != nil {
 		t.Fatalf("first VerifyQuery: %v", err)
 	}
-	if c.Requester() != testfed.GB || c.Probe.Surname != "Okafor" {
-		t.Fatalf("claims = %+v", c)
+	if c.Requester() != testfed.GB || c.Probe.Surname != "" {
+		t.Fatalf("claims = %+v; the probe must stay sealed until opened", c)
 	}
 	if _, err := v.VerifyQuery(tok); !fedmatch.IsCode(err, fedmatch.Replayed) {
 		t.Fatalf("second VerifyQuery: %v, want replayed", err)
@@ -188,7 +204,9 @@ func TestVerifier_VerifyRevoked(t *testing.T) {
 	r := testfed.Roster()
 	r.Revoked = []fedmatch.AgencyID{testfed.GB}
 	f := testfed.MustFed(t, r)
-	tok := signRaw(t, jwt.SigningMethodEdDSA, f.MustKey(t, testfed.GB), claims(f, testfed.GB, time.Now()))
+	c := claims(f, testfed.GB, time.Now())
+	c.Sealed = &wire.SealedQuery{Keys: map[fedmatch.AgencyID]string{testfed.US: "x"}, Data: "x"} // GB may not seal: it is revoked
+	tok := signRaw(t, jwt.SigningMethodEdDSA, f.MustKey(t, testfed.GB), c)
 	if _, err := wire.NewVerifier(f.Trust).VerifyQuery([]byte(tok)); !fedmatch.IsCode(err, fedmatch.UnknownAgency) {
 		t.Fatalf("VerifyQuery: %v, want unknown_agency", err)
 	}
@@ -201,8 +219,8 @@ func TestVerifier_VerifyAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	us := &wire.Signer{Agency: testfed.US, Key: f.MustKey(t, testfed.US)}
-	de := &wire.Signer{Agency: testfed.DE, Key: f.MustKey(t, testfed.DE)}
+	us := f.MustSigner(t, testfed.US)
+	de := f.MustSigner(t, testfed.DE)
 	answer := func(s *wire.Signer, agency fedmatch.AgencyID) string {
 		a, err := s.SignAnswer(q, &fedmatch.Answer{Agency: agency, Status: fedmatch.StatusNoHit})
 		if err != nil {
@@ -228,14 +246,17 @@ func TestVerifier_VerifyAnswer(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := wire.NewVerifier(f.Trust).VerifyAnswer([]byte(tc.token), tc.from, tc.self, tc.queryID)
+			if err == nil {
+				_, err = f.MustSigner(t, tc.self).OpenAnswer(c)
+			}
 			if tc.ok {
-				if err != nil || c.Answer.Status != fedmatch.StatusNoHit {
-					t.Fatalf("VerifyAnswer: %v", err)
+				if err != nil || c.Answer.Status != fedmatch.StatusNoHit || c.Answer.Agency != tc.from {
+					t.Fatalf("VerifyAnswer and OpenAnswer: %v, answer %+v", err, c.Answer)
 				}
 				return
 			}
 			if !fedmatch.IsCode(err, tc.code) {
-				t.Fatalf("VerifyAnswer: %v, want %v", err, tc.code)
+				t.Fatalf("VerifyAnswer and OpenAnswer: %v, want %v", err, tc.code)
 			}
 		})
 	}
@@ -243,7 +264,7 @@ func TestVerifier_VerifyAnswer(t *testing.T) {
 
 func TestSigner_SignQueryRefuses(t *testing.T) {
 	f := testfed.MustFed(t, testfed.Roster())
-	s := &wire.Signer{Agency: testfed.GB, Key: f.MustKey(t, testfed.GB)}
+	s := f.MustSigner(t, testfed.GB)
 	for name, adjust := range map[string]func(*wire.QueryRequest){
 		"self target":      func(q *wire.QueryRequest) { q.Targets = []fedmatch.AgencyID{testfed.GB} },
 		"duplicate target": func(q *wire.QueryRequest) { q.Targets = []fedmatch.AgencyID{testfed.US, testfed.US} },
@@ -287,5 +308,86 @@ func TestReplayCache_Full(t *testing.T) {
 	}
 	if err := c.Check("c", later.Add(time.Minute), later); !fedmatch.IsCode(err, fedmatch.Replayed) {
 		t.Fatalf("replay: %v, want replayed", err)
+	}
+}
+
+// Only the targets can open a query's content, only for that query; only
+// the requester can open an answer; and neither travels in clear.
+func TestSigner_Seal(t *testing.T) {
+	f := testfed.MustFed(t, testfed.Roster())
+	gb, us, de := f.MustSigner(t, testfed.GB), f.MustSigner(t, testfed.US), f.MustSigner(t, testfed.DE)
+	q := request(f)
+	q.Targets, q.Basis, q.Case = []fedmatch.AgencyID{testfed.US, testfed.DE}, "prum-border", "CASE-77"
+	tok, _, err := gb.SignQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[1])
+	for _, secret := range []string{"Okafor", "Chidi", "1984", "CASE-77"} {
+		if strings.Contains(string(payload), secret) {
+			t.Fatalf("the token carries %q in clear: %s", secret, payload)
+		}
+	}
+	verify := func() *wire.QueryClaims {
+		c, err := wire.NewVerifier(f.Trust).VerifyQuery([]byte(tok))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, s := range []*wire.Signer{us, de} {
+		c := verify()
+		if err := s.OpenQuery(c); err != nil || c.Probe.Surname != "Okafor" || c.Case != "CASE-77" {
+			t.Fatalf("%s OpenQuery: %v, content %+v", s.Agency, err, c.QueryContent)
+		}
+	}
+	t.Run("not a target", func(t *testing.T) {
+		if err := f.MustSigner(t, testfed.XX).OpenQuery(verify()); !fedmatch.IsCode(err, fedmatch.Malformed) {
+			t.Fatalf("OpenQuery by a non-target: %v, want malformed", err)
+		}
+	})
+	t.Run("another target's part", func(t *testing.T) {
+		c := verify()
+		c.Sealed.Keys[testfed.US] = c.Sealed.Keys[testfed.DE]
+		if err := us.OpenQuery(c); !fedmatch.IsCode(err, fedmatch.Malformed) {
+			t.Fatalf("OpenQuery of DE's part by US: %v, want malformed", err)
+		}
+	})
+	t.Run("lifted into another query", func(t *testing.T) {
+		c := verify()
+		c.ID = wire.NewID()
+		if err := us.OpenQuery(c); !fedmatch.IsCode(err, fedmatch.Malformed) {
+			t.Fatalf("OpenQuery under another jti: %v, want malformed", err)
+		}
+	})
+
+	c := verify()
+	if err := us.OpenQuery(c); err != nil {
+		t.Fatal(err)
+	}
+	ans, err := us.SignAnswer(c, &fedmatch.Answer{Agency: testfed.US, Status: fedmatch.StatusHit, Reason: "because-of-policy",
+		Hits: []fedmatch.Hit{{Ref: "REF-SENTINEL-1", Kind: fedmatch.KindBiographic, Score: 0.9, Fields: map[string]any{"surname": "OKAFOR-HIT"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, _ = base64.RawURLEncoding.DecodeString(strings.Split(ans, ".")[1])
+	for _, secret := range []string{"OKAFOR-HIT", "REF-SENTINEL-1", "because-of-policy"} {
+		if strings.Contains(string(payload), secret) {
+			t.Fatalf("the answer carries %q in clear: %s", secret, payload)
+		}
+	}
+	ac, err := wire.NewVerifier(f.Trust).VerifyAnswer([]byte(ans), testfed.US, testfed.GB, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ac.Status != fedmatch.StatusHit || ac.Answer.Hits != nil {
+		t.Fatalf("verified answer: status %q, hits %v before opening", ac.Status, ac.Answer.Hits)
+	}
+	if _, err := de.OpenAnswer(ac); !fedmatch.IsCode(err, fedmatch.Malformed) {
+		t.Fatalf("DE opened GB's answer: %v", err)
+	}
+	a, err := gb.OpenAnswer(ac)
+	if err != nil || len(a.Hits) != 1 || a.Hits[0].Fields["surname"] != "OKAFOR-HIT" || a.Reason != "because-of-policy" {
+		t.Fatalf("GB OpenAnswer: %v, %+v", err, a)
 	}
 }

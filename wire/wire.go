@@ -1,6 +1,7 @@
 // Package wire is what crosses the network: signed query and answer tokens
-// (JWS, EdDSA only), their verification in a fixed order, the replay cache,
-// size limits, and the one table that maps error codes to the wire.
+// (JWS, EdDSA only) with their content sealed (HPKE), their verification in
+// a fixed order, the replay cache, size limits, and the one table that
+// maps error codes to the wire.
 package wire
 
 import (
@@ -10,9 +11,12 @@ import (
 	"github.com/fedmatch/fedmatch"
 )
 
-// Size limits. Tokens over them are refused before any parsing.
+// Size limits. Tokens over them are refused before any parsing. A query
+// carries a sealed content key of about 1.2 KB per target (ML-KEM-768 +
+// X25519), so the most targets take 100 KB of it.
 const (
-	MaxQueryBytes  = 64 << 10
+	MaxTargets     = 64
+	MaxQueryBytes  = 256 << 10
 	MaxAnswerBytes = 1 << 20
 	MaxResultBytes = 8 << 20
 )

@@ -209,14 +209,17 @@ func benchSteps(ctx context.Context, out interface{ Write([]byte) (int, error) }
 	if err != nil {
 		return err
 	}
-	key, err := certs.LoadKey(fedDir, gb, trust)
+	signer, err := loadSigner(fedDir, gb, trust)
 	if err != nil {
 		return err
 	}
-	signer := &wire.Signer{Agency: gb, Key: key}
 	q := &wire.QueryRequest{Audience: trust.Roster().Audience(), Purpose: fedmatch.VisaApplication, Basis: "prum-border",
 		Targets: []fedmatch.AgencyID{us}, Probe: fedmatch.Probe{Surname: "Okafor", GivenNames: "Chidi", DateOfBirth: "1984-02-29"}}
 	tok, _, err := signer.SignQuery(q)
+	if err != nil {
+		return err
+	}
+	usSigner, err := loadSigner(fedDir, us, trust)
 	if err != nil {
 		return err
 	}
@@ -250,7 +253,7 @@ func benchSteps(ctx context.Context, out interface{ Write([]byte) (int, error) }
 		name string
 		f    func(b *testing.B)
 	}{
-		{"sign query (EdDSA JWS)", func(b *testing.B) {
+		{"seal and sign query (HPKE, EdDSA JWS)", func(b *testing.B) {
 			for b.Loop() {
 				signer.SignQuery(q)
 			}
@@ -258,6 +261,17 @@ func benchSteps(ctx context.Context, out interface{ Write([]byte) (int, error) }
 		{"verify query (all checks)", func(b *testing.B) {
 			for b.Loop() {
 				wire.NewVerifier(trust).VerifyQuery([]byte(tok))
+			}
+		}},
+		{"open query content (HPKE, node side)", func(b *testing.B) {
+			c, err := wire.NewVerifier(trust).VerifyQuery([]byte(tok))
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if err := usSigner.OpenQuery(c); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}},
 		{"policy decision (OPA, prepared)", func(b *testing.B) {

@@ -150,7 +150,7 @@ func scenarios() []scenario {
 			want: st(gb, fedmatch.StatusPendingReview)},
 		{title: "partner's node is down", from: gb,
 			q: q(fedmatch.BorderAdmission, "five-eyes-border", okafor, us, ca), want: st(us, fedmatch.StatusHit, ca, fedmatch.StatusUnavailable)},
-		{title: "tampered query (probe changed after signing)", from: gb, special: "tamper",
+		{title: "tampered query (purpose changed after signing)", from: gb, special: "tamper",
 			q: q(fedmatch.VisaApplication, "prum-border", okafor, us), wantErr: fedmatch.BadSignature},
 		{title: "replayed query (same token sent twice)", from: gb, special: "replay",
 			q: q(fedmatch.VisaApplication, "prum-border", okafor, us), wantErr: fedmatch.Replayed},
@@ -364,15 +364,16 @@ func askScenario(ctx context.Context, r *node.Requester, sc scenario) (*fedmatch
 	return r.Ask(ctx, &q)
 }
 
-// tamper changes the probe's surname inside a signed token, leaving the
-// signature as it was.
+// tamper changes the purpose inside a signed token, leaving the signature
+// as it was: what a broker that wanted a border check to pass for a visa
+// check would try. (The probe is sealed; a change to it would not open.)
 func tamper(tok string) string {
 	parts := strings.Split(tok, ".")
 	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
 	if err != nil {
 		panic(errors.New("demo: token is not base64url"))
 	}
-	payload = []byte(strings.Replace(string(payload), `"surname":"OKAFOR"`, `"surname":"OKAFOX"`, 1))
+	payload = []byte(strings.Replace(string(payload), `"purpose":"visa-application"`, `"purpose":"border-admission"`, 1))
 	parts[1] = base64.RawURLEncoding.EncodeToString(payload)
 	return strings.Join(parts, ".")
 }

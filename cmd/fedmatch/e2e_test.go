@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io/fs"
 	"maps"
 	"os"
@@ -85,8 +86,10 @@ func TestFederation_EndToEnd(t *testing.T) {
 	t.Run("node refuses a requester it has revoked", func(t *testing.T) {
 		caFed := filepath.Join(root, "ca-federation")
 		require_True(t, os.CopyFS(caFed, os.DirFS(fedDir)) == nil, "copy federation")
-		os.Chmod(filepath.Join(caFed, certs.AgenciesDir, string(ca), certs.KeyFile), 0o600)
-		r := demoRoster()
+		for _, k := range []string{certs.KeyFile, certs.SealKeyFile} {
+			os.Chmod(filepath.Join(caFed, certs.AgenciesDir, string(ca), k), 0o600) // CopyFS drops modes
+		}
+		r := readRoster(t, caFed)
 		r.Revoked = []fedmatch.AgencyID{gb}
 		writeRoster(t, caFed, r)
 		pol := fstest.MapFS{"ca-cbsa/policy.rego": {Data: []byte("package fedmatch.agencies.ca_cbsa\n\ndefault decision := {\"allow\": false}\n\ndefault disclose := {\"allow\": false}\n")}}
@@ -105,6 +108,15 @@ func TestFederation_EndToEnd(t *testing.T) {
 	e.stdout = &out
 	require_True(t, run(ctx, []string{"audit", "verify", root}, e.getenv, &out, e.stderr) == nil, "audit verify: %s", out.String())
 	require_True(t, strings.Count(out.String(), "ok ") >= 5, "audit verify checked too few logs:\n%s", out.String())
+}
+
+// readRoster reads the roster of the federation in dir.
+func readRoster(t *testing.T, dir string) fedmatch.Roster {
+	t.Helper()
+	var r fedmatch.Roster
+	b, err := os.ReadFile(filepath.Join(dir, certs.RosterFile))
+	require_True(t, err == nil && json.Unmarshal(b, &r) == nil, "read roster: %v", err)
+	return r
 }
 
 func writeRoster(t *testing.T, dir string, r fedmatch.Roster) {

@@ -81,7 +81,7 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := certs.LoadKey(o.FedDir, o.Agency, trust)
+	signer, err := loadSigner(o.FedDir, o.Agency, trust)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	}
 	cfg := node.DefaultConfig()
 	cfg.Agency, cfg.Secret = o.Agency, secret
-	n, err := node.New(cfg, node.Deps{Keys: trust, Signer: &wire.Signer{Agency: o.Agency, Key: key},
+	n, err := node.New(cfg, node.Deps{Keys: trust, Signer: signer,
 		Store: st, Matcher: m, Policy: pol, Audit: al, Log: log, Usage: usage,
 		Reviews: review.Open(filepath.Join(o.DataDir, review.File))})
 	if err != nil {
@@ -234,16 +234,30 @@ func startBroker(ctx context.Context, o brokerOptions) (stop func(), err error) 
 	}, nil
 }
 
+// loadSigner reads agency's signing and sealing keys from its federation
+// folder, each checked against its certificate.
+func loadSigner(fedDir string, agency fedmatch.AgencyID, trust *certs.Trust) (*wire.Signer, error) {
+	key, err := certs.LoadKey(fedDir, agency, trust)
+	if err != nil {
+		return nil, err
+	}
+	seal, err := certs.LoadSealKey(fedDir, agency, trust)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.Signer{Agency: agency, Key: key, SealKey: seal, Keys: trust}, nil
+}
+
 // newRequester wires a requester for agency from its federation folder.
 func newRequester(fedDir string, agency fedmatch.AgencyID, nc *nats.Conn) (*node.Requester, error) {
 	trust, err := certs.Load(fedDir, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	key, err := certs.LoadKey(fedDir, agency, trust)
+	signer, err := loadSigner(fedDir, agency, trust)
 	if err != nil {
 		return nil, err
 	}
-	return &node.Requester{Signer: &wire.Signer{Agency: agency, Key: key}, Verifier: wire.NewVerifier(trust),
+	return &node.Requester{Signer: signer, Verifier: wire.NewVerifier(trust),
 		Sender: &bus.Sender{NC: nc}}, nil
 }

@@ -4,11 +4,13 @@ package testfed
 
 import (
 	"crypto/ed25519"
+	"crypto/hpke"
 	"testing"
 	"time"
 
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/certs"
+	"github.com/fedmatch/fedmatch/wire"
 )
 
 // Agencies used by tests.
@@ -65,12 +67,32 @@ func MustFed(tb testing.TB, r fedmatch.Roster) *Fed {
 	return &Fed{Dir: dir, Trust: t}
 }
 
-// MustKey returns agency id's private key.
+// MustKey returns agency id's private signing key.
 func (f *Fed) MustKey(tb testing.TB, id fedmatch.AgencyID) ed25519.PrivateKey {
 	tb.Helper()
-	k, err := certs.LoadKey(f.Dir, id, f.Trust)
-	if err != nil {
-		tb.Fatalf("LoadKey(%s): %v", id, err)
+	return must[ed25519.PrivateKey](tb, "LoadKey", id)(certs.LoadKey(f.Dir, id, f.Trust))
+}
+
+// MustSealKey returns agency id's private sealing key.
+func (f *Fed) MustSealKey(tb testing.TB, id fedmatch.AgencyID) hpke.PrivateKey {
+	tb.Helper()
+	return must[hpke.PrivateKey](tb, "LoadSealKey", id)(certs.LoadSealKey(f.Dir, id, f.Trust))
+}
+
+// must returns a function that fails tb on an error from what(id).
+func must[T any](tb testing.TB, what string, id fedmatch.AgencyID) func(T, error) T {
+	return func(v T, err error) T {
+		tb.Helper()
+		if err != nil {
+			tb.Fatalf("%s(%s): %v", what, id, err)
+		}
+		return v
 	}
-	return k
+}
+
+// MustSigner returns a signer for agency id that seals to the federation's
+// members and opens what is sealed to id.
+func (f *Fed) MustSigner(tb testing.TB, id fedmatch.AgencyID) *wire.Signer {
+	tb.Helper()
+	return &wire.Signer{Agency: id, Key: f.MustKey(tb, id), SealKey: f.MustSealKey(tb, id), Keys: f.Trust}
 }
