@@ -5,6 +5,7 @@
 package bus
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/certs"
 )
 
 // Subjects. They are versioned and name the agency.
@@ -37,20 +39,27 @@ const Version = "0.1.0"
 type EmbeddedOptions struct {
 	Host string // default 127.0.0.1
 	Port int    // -1 picks a free port
+	// ConfigFile, when set, is a NATS server configuration to run (such as
+	// the one WriteNATSConfig writes); Host and Port override its listen.
+	ConfigFile string
 }
 
 // RunEmbedded starts an in-process NATS server on loopback and waits until
-// it accepts connections. Shut it down with Shutdown. Errors: Unavailable.
+// it accepts connections. Shut it down with Shutdown. Errors: Invalid (the
+// configuration), Unavailable.
 func RunEmbedded(o EmbeddedOptions) (*server.Server, error) {
 	const op = "bus.RunEmbedded"
-	if o.Host == "" {
-		o.Host = "127.0.0.1"
+	opts := &server.Options{MaxPayload: 8 << 20}
+	if o.ConfigFile != "" {
+		var err error
+		if opts, err = server.ProcessConfigFile(o.ConfigFile); err != nil {
+			return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
+		}
 	}
-	if o.Port == 0 {
-		o.Port = -1
-	}
+	opts.Host, opts.Port = cmp.Or(o.Host, "127.0.0.1"), cmp.Or(o.Port, -1)
 	// NoSigs: otherwise the server traps SIGINT/SIGTERM and exits the process.
-	s, err := server.NewServer(&server.Options{Host: o.Host, Port: o.Port, NoSigs: true, NoLog: true, MaxPayload: 8 << 20})
+	opts.NoSigs, opts.NoLog = true, true
+	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fedmatch.E(op, fedmatch.Unavailable, "%w", err)
 	}
@@ -60,6 +69,17 @@ func RunEmbedded(o EmbeddedOptions) (*server.Server, error) {
 		return nil, fedmatch.E(op, fedmatch.Unavailable, "embedded NATS server did not start")
 	}
 	return s, nil
+}
+
+// WithCredentials connects over TLS with a client certificate, trusting
+// only the federation CA for the server's.
+func WithCredentials(c certs.Credentials) nats.Option {
+	return func(o *nats.Options) error {
+		if err := nats.ClientCert(c.CertFile, c.KeyFile)(o); err != nil {
+			return err
+		}
+		return nats.RootCAs(c.CAFile)(o)
+	}
 }
 
 // Connect dials url as name. Asynchronous errors, such as permission

@@ -14,6 +14,9 @@
 //	agencies/<id>/cert.pem       the agency's certificate, issued by the CA
 //	agencies/<id>/key.pem        the agency's private signing key (PEM, 0600)
 //	agencies/<id>/seal.key       the agency's private sealing key (PEM, 0600)
+//	broker/cert.pem, key.pem     the brokers' NATS client certificate and key
+//	nats/server-cert.pem, -key   the NATS server's TLS certificate and key
+//	nats/nats-server.conf        accounts, users and permissions (written by package bus)
 package certs
 
 import (
@@ -54,9 +57,12 @@ func AgencyURI(id fedmatch.AgencyID) string { return "urn:fedmatch:agency:" + st
 
 // InitOptions configures Init.
 type InitOptions struct {
-	Roster   fedmatch.Roster
-	Now      time.Time     // start of validity; zero means time.Now()
-	Validity time.Duration // agency certificates; the CA gets twice as long
+	Roster fedmatch.Roster
+	// NATSHosts are names and addresses the NATS server certificate is
+	// valid for, besides localhost, 127.0.0.1 and ::1.
+	NATSHosts []string
+	Now       time.Time     // start of validity; zero means time.Now()
+	Validity  time.Duration // agency certificates; the CA gets twice as long
 }
 
 // DefaultValidity is how long development certificates are valid.
@@ -118,6 +124,9 @@ func Init(dir string, opts InitOptions) error {
 		if err := issueAgency(dir, m, ca, caKey, now, validity); err != nil {
 			return fedmatch.E(op, fedmatch.Internal, "agency %s: %w", m.ID, err)
 		}
+	}
+	if err := issueTLS(dir, ca, caKey, now, validity, opts.NATSHosts); err != nil {
+		return fedmatch.E(op, fedmatch.Internal, "NATS certificates: %w", err)
 	}
 	b, err := json.MarshalIndent(&r, "", "  ")
 	if err != nil {
@@ -231,18 +240,12 @@ func Load(dir string, now time.Time) (*Trust, error) {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "CA certificate valid %s to %s, not at %s",
 			ca.NotBefore.Format(time.RFC3339), ca.NotAfter.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
-	rb, err := os.ReadFile(filepath.Join(dir, RosterFile))
+	r, err := ReadRoster(dir)
 	if err != nil {
-		return nil, wrapRead(op, err)
+		return nil, fedmatch.Wrap(op, fedmatch.ErrorCode(err), err)
 	}
-	t := &Trust{ca: ca, keys: map[fedmatch.AgencyID]ed25519.PublicKey{}, seal: map[fedmatch.AgencyID]hpke.PublicKey{},
+	t := &Trust{roster: *r, ca: ca, keys: map[fedmatch.AgencyID]ed25519.PublicKey{}, seal: map[fedmatch.AgencyID]hpke.PublicKey{},
 		certs: map[fedmatch.AgencyID]*x509.Certificate{}}
-	if err := json.Unmarshal(rb, &t.roster); err != nil {
-		return nil, fedmatch.E(op, fedmatch.Invalid, "%s: %w", RosterFile, err)
-	}
-	if err := t.roster.Validate(); err != nil {
-		return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
-	}
 	for _, m := range t.roster.Members {
 		der, err := readPEM(filepath.Join(dir, AgenciesDir, string(m.ID), CertFile), "CERTIFICATE")
 		if err != nil {
@@ -259,6 +262,25 @@ func Load(dir string, now time.Time) (*Trust, error) {
 		}
 	}
 	return t, nil
+}
+
+// ReadRoster reads and validates the roster of the federation in dir,
+// without checking it against the certificates (Load does).
+// Errors: NotFound, Invalid.
+func ReadRoster(dir string) (*fedmatch.Roster, error) {
+	const op = "certs.ReadRoster"
+	b, err := os.ReadFile(filepath.Join(dir, RosterFile))
+	if err != nil {
+		return nil, wrapRead(op, err)
+	}
+	var r fedmatch.Roster
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%s: %w", RosterFile, err)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
+	}
+	return &r, nil
 }
 
 // VerifyAgencyCert parses der and checks that it chains to ca, is valid at

@@ -29,3 +29,19 @@ func BenchmarkVerifier_VerifyQuery(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSigner_OpenQuery is a target node opening a query's sealed
+// content: one HPKE open (ML-KEM-768 + X25519) and one AES-GCM open.
+func BenchmarkSigner_OpenQuery(b *testing.B) {
+	f := testfed.MustFed(b, testfed.Roster())
+	c, err := wire.NewVerifier(f.Trust).VerifyQuery([]byte(MustSign(b, f, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	us := f.MustSigner(b, testfed.US)
+	for b.Loop() {
+		if err := us.OpenQuery(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

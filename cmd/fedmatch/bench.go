@@ -53,7 +53,7 @@ the requester, decided by OPA, matched, signed back and audited (fsynced).`)
 	}
 	defer os.RemoveAll(root)
 	fedDir := filepath.Join(root, "federation")
-	if err := certs.Init(fedDir, certs.InitOptions{Roster: demoRoster()}); err != nil {
+	if err := initFederation(fedDir, certs.InitOptions{Roster: demoRoster()}, ""); err != nil {
 		return err
 	}
 	if err := benchSteps(ctx, out, fedDir); err != nil {
@@ -73,30 +73,20 @@ the requester, decided by OPA, matched, signed back and audited (fsynced).`)
 		}
 	}
 	recs = nil
-	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{})
+	lf, err := startLocalFed(ctx, localOptions{FedDir: fedDir, Nodes: live, Timeout: 5 * time.Second, Log: e.log,
+		DataDir: func(a fedmatch.AgencyID) string { return filepath.Join(root, string(a)) }})
 	if err != nil {
 		return err
 	}
-	defer srv.Shutdown()
-	nc, err := bus.Connect(srv.ClientURL(), "bench", e.log)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
+	defer lf.Close()
 	stores := map[fedmatch.AgencyID]*store.Store{}
-	for _, a := range live {
-		n, err := startNode(ctx, nodeOptions{FedDir: fedDir, DataDir: filepath.Join(root, string(a)), Agency: a, NC: nc, Log: e.log})
-		if err != nil {
-			return err
-		}
-		defer n.Close()
+	for a, n := range lf.Nodes {
 		stores[a] = n.Store
 	}
-	stop, err := startBroker(ctx, brokerOptions{FedDir: fedDir, Timeout: 5 * time.Second, NC: nc, Log: e.log})
+	nc, err := lf.Conns.get(us)
 	if err != nil {
 		return err
 	}
-	defer stop()
 	fmt.Fprintf(e.stderr, "federation of 3 x %d records ready in %s\n", *records, time.Since(loadStart).Round(time.Millisecond))
 
 	// Probes: half people some node holds (with a typo now and then), half strangers.
@@ -232,23 +222,30 @@ func benchSteps(ctx context.Context, out interface{ Write([]byte) (int, error) }
 	m := match.New(match.DefaultConfig(), nil)
 	rec := &fedmatch.Record{Surname: "Okafor", GivenNames: "Chidi Emeka", DateOfBirth: "1984-02-29"}
 	probe := &fedmatch.Probe{Surname: "Okafer", GivenNames: "Chidi", DateOfBirth: "1984-02-29"}
-	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{})
+	// The round trip a broker makes to a node: over TLS, from the broker
+	// account into the node's through its service export.
+	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{ConfigFile: certs.NATSConfPath(fedDir)})
 	if err != nil {
 		return err
 	}
 	defer srv.Shutdown()
-	nc, err := bus.Connect(srv.ClientURL(), "bench-steps", nil)
+	nc, err := connectAgency(srv.ClientURL(), fedDir, us, "bench-echo", nil)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
+	bnc, err := connectBroker(srv.ClientURL(), fedDir, nil)
+	if err != nil {
+		return err
+	}
+	defer bnc.Close()
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if _, err := bus.Serve(sctx, nc, bus.ServiceConfig{Name: "bench-echo", Endpoints: []bus.Endpoint{{Name: "match",
 		Subject: bus.NodeSubject(us, "match"), Handler: func(_ context.Context, p []byte) []byte { return p }}}}); err != nil {
 		return err
 	}
-	fwd := &bus.Forwarder{NC: nc}
+	fwd := &bus.Forwarder{NC: bnc}
 	steps := []struct {
 		name string
 		f    func(b *testing.B)
@@ -285,7 +282,7 @@ func benchSteps(ctx context.Context, out interface{ Write([]byte) (int, error) }
 				q.Score(rec, fields)
 			}
 		}},
-		{fmt.Sprintf("NATS round trip (%d B, loopback)", len(tok)), func(b *testing.B) {
+		{fmt.Sprintf("NATS round trip, broker to node (%d B, mTLS, account import)", len(tok)), func(b *testing.B) {
 			for b.Loop() {
 				fwd.Forward(ctx, us, "match", []byte(tok))
 			}

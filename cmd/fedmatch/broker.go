@@ -25,7 +25,7 @@ fedmatch-brokers, so run as many as you like.`)
 	if err := required(fs, "fed"); err != nil {
 		return err
 	}
-	nc, err := bus.Connect(*url, "fedmatch-broker", e.log)
+	nc, err := connectBroker(*url, *fed, e.log)
 	if err != nil {
 		return err
 	}

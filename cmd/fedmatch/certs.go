@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/certs"
 )
 
@@ -15,6 +16,7 @@ func runCerts(ctx context.Context, e *env, args []string) error {
 	return dispatch(e, "certs", []subcommand{
 		{"init", "create a federation: CA, agency keys and certificates, roster", runCertsInit},
 		{"show", "load a federation, verify it, and list members and agreements", runCertsShow},
+		{"nats-config", "regenerate the NATS server configuration from the roster", runCertsNATSConfig},
 	}, args)
 }
 
@@ -43,11 +45,16 @@ func (a *agreementsFlag) Set(s string) error {
 
 func runCertsInit(e *env, args []string) error {
 	fs := flags(e, "certs init", "certs init --dir DIR --agencies ID,ID,... [flags]", `
-Creates a federation in DIR: a CA (ca.crt, ca.key), for every agency an
-Ed25519 signing key and an X.509 certificate issued by the CA naming the
-agency (agencies/<id>/cert.pem, key.pem), and roster.json with members
-and agreements. Private keys are written with mode 0600. Refuses to
-overwrite an existing federation.
+Creates a federation in DIR: a CA (ca.crt, ca.key); for every agency an
+Ed25519 signing key, an HPKE sealing key (ML-KEM-768 + X25519) and an
+X.509 certificate issued by the CA naming the agency and committing to its
+sealing key (agencies/<id>/cert.pem, key.pem, seal.key); roster.json with
+members, their sealing keys and agreements; and the NATS set-up: a client
+certificate for the brokers (broker/), a server certificate (nats/) and
+nats/nats-server.conf, which gives every agency its own account, reachable
+only through the broker, over TLS with client certificates. Run an
+external server with 'nats-server -c DIR/nats/nats-server.conf'. Private
+keys are written with mode 0600. Refuses to overwrite a federation.
 
 Agreements are given as ID:PARTY+PARTY:PURPOSE+PURPOSE, for example
   --agreement gb-us-2026:gb-home-office+us-dhs:border-admission+visa-application
@@ -57,6 +64,8 @@ Purposes: `+purposeList())
 	list := fs.String("agencies", "", "comma-separated agency ids (lowercase, digits, hyphens)")
 	name := fs.String("federation", "dev", "federation name (the aud claim of queries)")
 	validity := fs.Duration("validity", certs.DefaultValidity, "validity of agency certificates (the CA gets twice this)")
+	listen := fs.String("nats-listen", bus.DefaultNATSListen, "host:port the generated NATS server configuration listens on")
+	hosts := fs.String("nats-hosts", "", "comma-separated names or addresses of the NATS server, besides localhost (for its certificate)")
 	var ags agreementsFlag
 	fs.Var(&ags, "agreement", "an agreement ID:PARTY+PARTY:PURPOSE+PURPOSE (repeatable)")
 	if help, err := parse(e, fs, args); help || err != nil {
@@ -81,10 +90,36 @@ Purposes: `+purposeList())
 	for i := range r.Members {
 		r.Members[i].Answers = r.AgreedPurposes(r.Members[i].ID)
 	}
-	if err := certs.Init(*dir, certs.InitOptions{Roster: r, Validity: *validity}); err != nil {
+	o := certs.InitOptions{Roster: r, Validity: *validity}
+	if *hosts != "" {
+		o.NATSHosts = strings.Split(*hosts, ",")
+	}
+	if err := initFederation(*dir, o, *listen); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "federation %q written to %s: %d agencies, %d agreements\n", *name, *dir, len(ids), len(r.Agreements))
+	return nil
+}
+
+func runCertsNATSConfig(e *env, args []string) error {
+	fs := flags(e, "certs nats-config", "certs nats-config --dir DIR [--listen HOST:PORT]", `
+Writes DIR/nats/nats-server.conf afresh from the roster: an account per
+active member, exporting its node's subjects to the brokers alone, and
+none for a revoked one. Run it after editing roster.json, then reload the
+server (nats-server --signal reload) so that a revoked agency can no
+longer connect.`)
+	dir := fs.String("dir", "", "federation folder")
+	listen := fs.String("listen", bus.DefaultNATSListen, "host:port the server listens on")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if err := required(fs, "dir"); err != nil {
+		return err
+	}
+	if err := bus.WriteNATSConfig(*dir, *listen); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s\n", certs.NATSConfPath(*dir))
 	return nil
 }
 

@@ -12,8 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/certs"
@@ -197,17 +195,9 @@ logs) is kept in DIR, which must be new or empty, for inspection.`)
 	start := time.Now()
 	out := e.stdout
 	fedDir := filepath.Join(root, "federation")
-	if err := certs.Init(fedDir, certs.InitOptions{Roster: demoRoster()}); err != nil {
+	if err := initFederation(fedDir, certs.InitOptions{Roster: demoRoster()}, ""); err != nil {
 		return err
 	}
-	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{})
-	if err != nil {
-		return err
-	}
-	defer srv.Shutdown()
-	url := srv.ClientURL()
-	fmt.Fprintf(out, "embedded NATS server on %s; federation %q in %s\n", url, "demo", fedDir)
-
 	// Records: synthetic people, some held by several agencies, plus the scripted ones.
 	live := []fedmatch.AgencyID{gb, us, de}
 	now := time.Now()
@@ -215,33 +205,26 @@ logs) is kept in DIR, which must be new or empty, for inspection.`)
 	for a, rs := range scripted(now) {
 		recs[a] = append(recs[a], rs...)
 	}
+	nodeDir := func(a fedmatch.AgencyID) string { return filepath.Join(root, "nodes", string(a)) }
 	for _, a := range live {
-		if err := importRecords(filepath.Join(root, "nodes", string(a)), recs[a]); err != nil {
+		if err := importRecords(nodeDir(a), recs[a]); err != nil {
 			return err
 		}
 	}
-	nc, err := bus.Connect(url, "fedmatch-demo", e.log)
+	lf, err := startLocalFed(ctx, localOptions{FedDir: fedDir, Nodes: live, DataDir: nodeDir,
+		BrokerAudit: filepath.Join(root, "broker-audit.jsonl"), Timeout: 2 * time.Second, Log: e.log})
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
+	defer lf.Close()
+	url := lf.URL
+	fmt.Fprintf(out, "embedded NATS server on %s (TLS, an account per agency); federation %q in %s\n", url, "demo", fedDir)
 	for _, a := range live {
-		n, err := startNode(ctx, nodeOptions{FedDir: fedDir, DataDir: filepath.Join(root, "nodes", string(a)), Agency: a, NC: nc, Log: e.log})
-		if err != nil {
-			return err
-		}
-		defer n.Close()
-		fmt.Fprintf(out, "node %-15s %6d records\n", a, n.Store.Len())
+		fmt.Fprintf(out, "node %-15s %6d records\n", a, lf.Nodes[a].Store.Len())
 	}
-	stopBroker, err := startBroker(ctx, brokerOptions{FedDir: fedDir, AuditPath: filepath.Join(root, "broker-audit.jsonl"),
-		Timeout: 2 * time.Second, NC: nc, Log: e.log})
-	if err != nil {
-		return err
-	}
-	defer stopBroker()
 	fmt.Fprintf(out, "broker serving %s; started in %s\n\n", bus.QuerySubject, time.Since(start).Round(time.Millisecond))
 
-	failed, err := runScenarios(ctx, out, fedDir, nc)
+	failed, err := runScenarios(ctx, out, fedDir, lf.Conns)
 	if err != nil {
 		return err
 	}
@@ -278,13 +261,17 @@ func importRecords(dir string, recs []*fedmatch.Record) error {
 
 // runScenarios runs the scripted queries, prints a table, and returns how
 // many did not turn out as expected.
-func runScenarios(ctx context.Context, out io.Writer, fedDir string, nc *nats.Conn) (failed int, err error) {
+func runScenarios(ctx context.Context, out io.Writer, fedDir string, conns *agencyConns) (failed int, err error) {
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tSCENARIO\tQUERY\tNODE\tSTATUS\tAS EXPECTED\tDETAIL")
 	reqs := map[fedmatch.AgencyID]*node.Requester{}
 	for i, sc := range scenarios() {
 		r := reqs[sc.from]
 		if r == nil {
+			nc, err := conns.get(sc.from)
+			if err != nil {
+				return 0, err
+			}
 			if r, err = newRequester(fedDir, sc.from, nc); err != nil {
 				return 0, err
 			}

@@ -160,7 +160,7 @@ func TestRun_Demo(t *testing.T) {
 // with its usage and success, and that a bad flag is a usage error.
 func TestRun_Help(t *testing.T) {
 	cmds := [][]string{{"--help"}, {"demo"}, {"certs"}, {"certs", "init"}, {"certs", "show"}, {"node"}, {"node", "import"},
-		{"node", "status"}, {"policy"}, {"policy", "test"}, {"policy", "check"}, {"policy", "eval"}, {"policy", "diff"}, {"policy", "verify-bundle"}, {"eval"}, {"eval", "febrl"}, {"eval", "names"}, {"eval", "fingerprints"}, {"eval", "biometrics"}, {"model"}, {"model", "estimate"}, {"model", "show"}, {"model", "translit"}, {"model", "fingerprints"}, {"mrz"}, {"mrz", "parse"}, {"review"}, {"review", "list"}, {"review", "approve"}, {"review", "deny"}, {"broker"}, {"query"}, {"disclose"}, {"audit"}, {"audit", "verify"}, {"audit", "show"}}
+		{"node", "status"}, {"certs", "nats-config"}, {"policy"}, {"policy", "test"}, {"policy", "check"}, {"policy", "eval"}, {"policy", "diff"}, {"policy", "verify-bundle"}, {"eval"}, {"eval", "febrl"}, {"eval", "names"}, {"eval", "fingerprints"}, {"eval", "biometrics"}, {"model"}, {"model", "estimate"}, {"model", "show"}, {"model", "translit"}, {"model", "fingerprints"}, {"mrz"}, {"mrz", "parse"}, {"review"}, {"review", "list"}, {"review", "approve"}, {"review", "deny"}, {"broker"}, {"query"}, {"disclose"}, {"audit"}, {"audit", "verify"}, {"audit", "show"}}
 	for _, c := range cmds {
 		t.Run(strings.Join(c, " "), func(t *testing.T) {
 			var out, errb bytes.Buffer

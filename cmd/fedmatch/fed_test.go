@@ -17,7 +17,8 @@ import (
 	"github.com/fedmatch/fedmatch/policies"
 )
 
-// testFed is the demo federation on an embedded NATS server, for
+// testFed is the demo federation on an embedded NATS server run from its
+// own generated configuration (TLS, an account per agency), for
 // end-to-end tests: real certificates, signatures, OPA and stores.
 type testFed struct {
 	t      *testing.T
@@ -25,7 +26,8 @@ type testFed struct {
 	e      *env
 	root   string
 	fedDir string
-	nc     *nats.Conn
+	url    string
+	conns  *agencyConns
 }
 
 // mustTestFed mints the demo federation in a temporary folder and starts
@@ -37,14 +39,21 @@ func mustTestFed(t *testing.T) *testFed {
 	e, _ := testEnv(t)
 	root := t.TempDir()
 	f := &testFed{t: t, ctx: ctx, e: e, root: root, fedDir: filepath.Join(root, "federation")}
-	require_True(t, certs.Init(f.fedDir, certs.InitOptions{Roster: demoRoster()}) == nil, "certs.Init")
-	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{})
+	require_True(t, initFederation(f.fedDir, certs.InitOptions{Roster: demoRoster()}, "") == nil, "initFederation")
+	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{ConfigFile: certs.NATSConfPath(f.fedDir)})
 	require_True(t, err == nil, "RunEmbedded: %v", err)
 	t.Cleanup(srv.Shutdown)
-	f.nc, err = bus.Connect(srv.ClientURL(), "test", e.log)
-	require_True(t, err == nil, "Connect: %v", err)
-	t.Cleanup(f.nc.Close)
+	f.url, f.conns = srv.ClientURL(), newAgencyConns(srv.ClientURL(), f.fedDir, e.log)
+	t.Cleanup(f.conns.Close)
 	return f
+}
+
+// conn is agency's NATS connection.
+func (f *testFed) conn(a fedmatch.AgencyID) *nats.Conn {
+	f.t.Helper()
+	nc, err := f.conns.get(a)
+	require_True(f.t, err == nil, "connect %s: %v", a, err)
+	return nc
 }
 
 // dataDir is agency's node data directory.
@@ -64,7 +73,7 @@ func (f *testFed) node(a fedmatch.AgencyID, recs []*fedmatch.Record, adjust func
 // start starts agency's node on the records it already holds.
 func (f *testFed) start(a fedmatch.AgencyID, adjust func(*nodeOptions)) *runningNode {
 	f.t.Helper()
-	o := nodeOptions{FedDir: f.fedDir, DataDir: f.dataDir(a), Agency: a, NC: f.nc, Log: f.e.log}
+	o := nodeOptions{FedDir: f.fedDir, DataDir: f.dataDir(a), Agency: a, NC: f.conn(a), Log: f.e.log}
 	if adjust != nil {
 		adjust(&o)
 	}
@@ -76,8 +85,11 @@ func (f *testFed) start(a fedmatch.AgencyID, adjust func(*nodeOptions)) *running
 // broker starts a broker, keeping its audit log in the federation's folder.
 func (f *testFed) broker() {
 	f.t.Helper()
+	nc, err := connectBroker(f.url, f.fedDir, f.e.log)
+	require_True(f.t, err == nil, "connect broker: %v", err)
+	f.t.Cleanup(nc.Close)
 	stop, err := startBroker(f.ctx, brokerOptions{FedDir: f.fedDir, AuditPath: filepath.Join(f.root, "broker-audit.jsonl"),
-		Timeout: 5 * time.Second, NC: f.nc, Log: f.e.log})
+		Timeout: 5 * time.Second, NC: nc, Log: f.e.log})
 	require_True(f.t, err == nil, "startBroker: %v", err)
 	f.t.Cleanup(stop)
 }
@@ -85,7 +97,7 @@ func (f *testFed) broker() {
 // requester is agency's requester.
 func (f *testFed) requester(a fedmatch.AgencyID) *node.Requester {
 	f.t.Helper()
-	r, err := newRequester(f.fedDir, a, f.nc)
+	r, err := newRequester(f.fedDir, a, f.conn(a))
 	require_True(f.t, err == nil, "newRequester(%s): %v", a, err)
 	return r
 }

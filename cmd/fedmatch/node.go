@@ -23,7 +23,7 @@ func runNode(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "status" {
 		return runNodeStatus(ctx, e, args[1:])
 	}
-	fs := flags(e, "node", "node --nats URL --fed DIR --agency ID --data DIR [flags]\n       fedmatch node import --data DIR FILE\n       fedmatch node status --nats URL --agency ID", `
+	fs := flags(e, "node", "node --nats URL --fed DIR --agency ID --data DIR [flags]\n       fedmatch node import --data DIR FILE\n       fedmatch node status --nats URL --fed DIR --agency ID", `
 Runs an agency's node: loads the federation (verifying every certificate),
 the agency's key, its records from the data directory and its Rego policy,
 then answers match queries on NATS subject fedmatch.v1.node.<agency>.match
@@ -64,7 +64,7 @@ default model built in ('fedmatch model show --data DIR' prints it).`)
 	if err := id.Validate(); err != nil {
 		return usageErr("%v", err)
 	}
-	nc, err := bus.Connect(*url, "fedmatch-node-"+*agency, e.log)
+	nc, err := connectAgency(*url, *fed, id, "fedmatch-node-"+*agency, e.log)
 	if err != nil {
 		return err
 	}
@@ -135,18 +135,20 @@ disk (fsynced) before this command reports success.`)
 }
 
 func runNodeStatus(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "node status", "node status --nats URL --agency ID", `
+	fs := flags(e, "node status", "node status --nats URL --fed DIR --agency ID", `
 Asks a running node for its status: records held, the policy revision
-serving and when it was loaded, and the latest rejected policy change.`)
+serving and when it was loaded, and the latest rejected policy change.
+Only the agency itself may ask: it connects with the agency's certificate.`)
 	url := fs.String("nats", "nats://127.0.0.1:4222", "NATS server URL")
+	fed := fs.String("fed", "", "federation folder (from 'fedmatch certs init')")
 	agency := fs.String("agency", "", "the node's agency")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
-	if err := required(fs, "agency"); err != nil {
+	if err := required(fs, "fed", "agency"); err != nil {
 		return err
 	}
-	nc, err := bus.Connect(*url, "fedmatch-node-status", e.log)
+	nc, err := connectAgency(*url, *fed, fedmatch.AgencyID(*agency), "fedmatch-node-status", e.log)
 	if err != nil {
 		return err
 	}

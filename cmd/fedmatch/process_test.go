@@ -129,12 +129,13 @@ func TestProcesses_RealNATSServer(t *testing.T) {
 	ns := natsServerBinary(t, dir)
 	port := freePort(t)
 	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
-	server := start(t, "nats-server", ns, "-a", "127.0.0.1", "-p", fmt.Sprint(port))
-
 	fed := filepath.Join(dir, "fed")
 	out, err := fm(t, bin, "certs", "init", "--dir", fed, "--federation", "proc", "--agencies", "gb-home-office,us-dhs,de-bka",
 		"--agreement", "prum-border:gb-home-office+us-dhs+de-bka:border-admission+visa-application")
 	require_True(t, err == nil && strings.Contains(out, "3 agencies"), "certs init: %v %s", err, out)
+	// The stock server, run from the configuration certs init generated:
+	// TLS with client certificates, an account per agency.
+	server := start(t, "nats-server", ns, "-c", filepath.Join(fed, "nats", "nats-server.conf"), "-a", "127.0.0.1", "-p", fmt.Sprint(port))
 	out, err = fm(t, bin, "certs", "show", "--dir", fed)
 	require_True(t, err == nil && strings.Contains(out, "prum-border"), "certs show: %v %s", err, out)
 

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/fedmatch/fedmatch"
-	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/wire"
 )
 
@@ -97,7 +96,7 @@ JSON file with --probe, or read from a document's MRZ with --mrz. Purposes: `+pu
 // ask signs q as agency, sends it through the broker at url, and prints
 // the verified result as a table or JSON.
 func ask(ctx context.Context, e *env, url, fed string, agency fedmatch.AgencyID, timeout time.Duration, q *wire.QueryRequest, asJSON bool) error {
-	nc, err := bus.Connect(url, "fedmatch-requester-"+string(agency), e.log)
+	nc, err := connectAgency(url, fed, agency, "fedmatch-requester-"+string(agency), e.log)
 	if err != nil {
 		return err
 	}

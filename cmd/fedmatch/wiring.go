@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -232,6 +233,59 @@ func startBroker(ctx context.Context, o brokerOptions) (stop func(), err error) 
 			al.Close()
 		}
 	}, nil
+}
+
+// initFederation creates a federation in dir (certs.Init) and writes its
+// NATS server configuration, listening on listen (empty: the default).
+func initFederation(dir string, o certs.InitOptions, listen string) error {
+	if err := certs.Init(dir, o); err != nil {
+		return err
+	}
+	return bus.WriteNATSConfig(dir, cmp.Or(listen, bus.DefaultNATSListen))
+}
+
+// connectAgency connects to NATS as agency, with its certificate from the
+// federation in fedDir: its node and its requesters share the identity.
+func connectAgency(url, fedDir string, agency fedmatch.AgencyID, name string, log *slog.Logger) (*nats.Conn, error) {
+	return bus.Connect(url, name, log, bus.WithCredentials(certs.AgencyCredentials(fedDir, agency)))
+}
+
+// agencyConns holds one NATS connection per agency of a federation, made
+// on first use: in a demo or a test, every agency runs in one process but
+// connects as itself.
+type agencyConns struct {
+	url, fedDir string
+	log         *slog.Logger
+	conns       map[fedmatch.AgencyID]*nats.Conn
+}
+
+func newAgencyConns(url, fedDir string, log *slog.Logger) *agencyConns {
+	return &agencyConns{url: url, fedDir: fedDir, log: log, conns: map[fedmatch.AgencyID]*nats.Conn{}}
+}
+
+// get returns agency's connection. Errors: Unavailable.
+func (c *agencyConns) get(agency fedmatch.AgencyID) (*nats.Conn, error) {
+	if nc := c.conns[agency]; nc != nil {
+		return nc, nil
+	}
+	nc, err := connectAgency(c.url, c.fedDir, agency, "fedmatch-"+string(agency), c.log)
+	if err != nil {
+		return nil, err
+	}
+	c.conns[agency] = nc
+	return nc, nil
+}
+
+// Close closes every connection.
+func (c *agencyConns) Close() {
+	for _, nc := range c.conns {
+		nc.Close()
+	}
+}
+
+// connectBroker connects to NATS as a broker of the federation in fedDir.
+func connectBroker(url, fedDir string, log *slog.Logger) (*nats.Conn, error) {
+	return bus.Connect(url, "fedmatch-broker", log, bus.WithCredentials(certs.BrokerCredentials(fedDir)))
 }
 
 // loadSigner reads agency's signing and sealing keys from its federation
