@@ -185,20 +185,22 @@ type Policy interface {
 // AuditEntry is one line of an audit log. It holds digests and field names,
 // never a probe or disclosed personal data.
 type AuditEntry struct {
-	Time        time.Time `json:"time"`
-	Event       string    `json:"event"` // "match", "broker.query", ...
-	QueryID     string    `json:"query_id"`
-	Requester   AgencyID  `json:"requester"`
-	Purpose     Purpose   `json:"purpose,omitempty"`
-	Basis       string    `json:"basis,omitempty"`
-	Case        string    `json:"case,omitempty"`
-	ProbeDigest string    `json:"probe_digest,omitempty"`
-	Outcome     string    `json:"outcome"` // status or error code
-	Reason      string    `json:"reason,omitempty"`
-	Refs        []string  `json:"refs,omitempty"`
-	Fields      []string  `json:"fields,omitempty"`
-	Targets     []string  `json:"targets,omitempty"`
-	Revision    string    `json:"policy_revision,omitempty"`
+	Time time.Time `json:"time"`
+	// By is who wrote the entry: an agency, or "broker".
+	By          string   `json:"by,omitempty"`
+	Event       string   `json:"event"` // "match", "broker.query", ...
+	QueryID     string   `json:"query_id"`
+	Requester   AgencyID `json:"requester"`
+	Purpose     Purpose  `json:"purpose,omitempty"`
+	Basis       string   `json:"basis,omitempty"`
+	Case        string   `json:"case,omitempty"`
+	ProbeDigest string   `json:"probe_digest,omitempty"`
+	Outcome     string   `json:"outcome"` // status or error code
+	Reason      string   `json:"reason,omitempty"`
+	Refs        []string `json:"refs,omitempty"`
+	Fields      []string `json:"fields,omitempty"`
+	Targets     []string `json:"targets,omitempty"`
+	Revision    string   `json:"policy_revision,omitempty"`
 }
 
 // AuditLog appends entries durably: Append returns only after the entry is

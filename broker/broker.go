@@ -81,6 +81,13 @@ func (b *Broker) Query(ctx context.Context, raw []byte) (*fedmatch.Result, error
 	if err != nil {
 		// The message can quote the probe: log the code only, never what was asked.
 		b.log.Warn("query refused", "code", fedmatch.ErrorCode(err))
+		if b.audit != nil {
+			// No verified query id or requester to record: only that it came.
+			if aerr := b.audit.Append(&fedmatch.AuditEntry{Time: b.cfg.Now().UTC(), Event: "broker.rejected",
+				Outcome: fedmatch.ErrorCode(err).String()}); aerr != nil {
+				b.log.Error("audit append failed", "err", aerr)
+			}
+		}
 		return nil, fedmatch.Wrap(op, fedmatch.Malformed, err)
 	}
 	deadline := b.cfg.Now().Add(b.cfg.Timeout)
@@ -108,13 +115,26 @@ func (b *Broker) Query(ctx context.Context, raw []byte) (*fedmatch.Result, error
 		e := &fedmatch.AuditEntry{Time: b.cfg.Now().UTC(), Event: "broker." + q.Step(), QueryID: q.ID, Requester: q.Requester(),
 			Purpose: q.Purpose, Basis: q.Basis, Outcome: "routed"}
 		for _, nr := range res.Nodes {
-			e.Targets = append(e.Targets, string(nr.Agency)+"="+string(nr.Status))
+			e.Targets = append(e.Targets, TargetOutcome(nr))
 		}
 		if err := b.audit.Append(e); err != nil {
 			return nil, fedmatch.Wrap(op, fedmatch.Internal, err)
 		}
 	}
 	return res, nil
+}
+
+// TargetOutcome is how the broker's audit log records one target:
+// "agency=status" for a node's own signed answer, and
+// "agency=status:reason" for a status the broker decided itself (no
+// agreement, node unavailable, an answer that did not verify), so that an
+// auditor knows which targets' own logs should hold the query.
+func TargetOutcome(nr fedmatch.NodeResult) string {
+	s := string(nr.Agency) + "=" + string(nr.Status)
+	if nr.Token == "" && nr.Reason != "" {
+		s += ":" + nr.Reason
+	}
+	return s
 }
 
 // forward sends the unchanged token to one target and fills in its status.

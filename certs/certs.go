@@ -218,6 +218,7 @@ type Trust struct {
 	keys   map[fedmatch.AgencyID]ed25519.PublicKey
 	seal   map[fedmatch.AgencyID]hpke.PublicKey
 	certs  map[fedmatch.AgencyID]*x509.Certificate
+	broker ed25519.PublicKey
 }
 
 // Load reads the federation in dir and verifies, for every member, that its
@@ -246,6 +247,13 @@ func Load(dir string, now time.Time) (*Trust, error) {
 	}
 	t := &Trust{roster: *r, ca: ca, keys: map[fedmatch.AgencyID]ed25519.PublicKey{}, seal: map[fedmatch.AgencyID]hpke.PublicKey{},
 		certs: map[fedmatch.AgencyID]*x509.Certificate{}}
+	bder, err := readPEM(filepath.Join(dir, BrokerDir, CertFile), "CERTIFICATE")
+	if err != nil {
+		return nil, wrapRead(op, err)
+	}
+	if t.broker, err = verifyBrokerCert(bder, ca, now); err != nil {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
+	}
 	for _, m := range t.roster.Members {
 		der, err := readPEM(filepath.Join(dir, AgenciesDir, string(m.ID), CertFile), "CERTIFICATE")
 		if err != nil {
@@ -349,7 +357,22 @@ func (t *Trust) CertPEM(id fedmatch.AgencyID) ([]byte, error) {
 // Invalid.
 func LoadKey(dir string, id fedmatch.AgencyID, t *Trust) (ed25519.PrivateKey, error) {
 	const op = "certs.LoadKey"
-	path := filepath.Join(dir, AgenciesDir, string(id), KeyFile)
+	var want func() (ed25519.PublicKey, error)
+	if t != nil {
+		want = func() (ed25519.PublicKey, error) {
+			cert, ok := t.certs[id]
+			if !ok {
+				return nil, fedmatch.E(op, fedmatch.UnknownAgency, "agency %q is not in the roster", id)
+			}
+			return cert.PublicKey.(ed25519.PublicKey), nil
+		}
+	}
+	return loadEd25519(filepath.Join(dir, AgenciesDir, string(id), KeyFile), op, want)
+}
+
+// loadEd25519 reads a private Ed25519 key readable by its owner only and,
+// if want is set, checks it is the key want certifies.
+func loadEd25519(path, op string, want func() (ed25519.PublicKey, error)) (ed25519.PrivateKey, error) {
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "%s is readable by others (mode %v); chmod 600 it", path, fi.Mode().Perm())
 	}
@@ -365,13 +388,13 @@ func LoadKey(dir string, id fedmatch.AgencyID, t *Trust) (ed25519.PrivateKey, er
 	if !ok {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "%s is not an Ed25519 key", path)
 	}
-	if t != nil {
-		cert, ok := t.certs[id]
-		if !ok {
-			return nil, fedmatch.E(op, fedmatch.UnknownAgency, "agency %q is not in the roster", id)
+	if want != nil {
+		pub, err := want()
+		if err != nil {
+			return nil, err
 		}
-		if !key.Public().(ed25519.PublicKey).Equal(cert.PublicKey) {
-			return nil, fedmatch.E(op, fedmatch.Invalid, "%s does not match agency %s's certificate", path, id)
+		if !key.Public().(ed25519.PublicKey).Equal(pub) {
+			return nil, fedmatch.E(op, fedmatch.Invalid, "%s does not match its certificate", path)
 		}
 	}
 	return key, nil

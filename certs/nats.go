@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -32,6 +33,48 @@ const (
 
 // BrokerURI is the URI SAN of the brokers' client certificate.
 const BrokerURI = "urn:fedmatch:broker"
+
+// Broker is the name the brokers sign their audit checkpoints by.
+const Broker = "broker"
+
+// verifyBrokerCert checks the brokers' certificate: issued by ca, valid at
+// now, naming BrokerURI, with an Ed25519 key, which it returns.
+func verifyBrokerCert(der []byte, ca *x509.Certificate, now time.Time) (ed25519.PublicKey, error) {
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("broker certificate: %w", err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		return nil, fmt.Errorf("broker certificate: %w", err)
+	}
+	key, ok := cert.PublicKey.(ed25519.PublicKey)
+	if !ok || len(cert.URIs) != 1 || cert.URIs[0].String() != BrokerURI {
+		return nil, fmt.Errorf("broker certificate does not name %s with an Ed25519 key", BrokerURI)
+	}
+	return key, nil
+}
+
+// AuditKey is the key audit checkpoints signed by by must verify with:
+// a member's certified signing key, revoked or not (its past checkpoints
+// stay valid), or the brokers' for Broker. Errors: UnknownAgency.
+func (t *Trust) AuditKey(by string) (ed25519.PublicKey, error) {
+	if by == Broker {
+		return t.broker, nil
+	}
+	if k, ok := t.keys[fedmatch.AgencyID(by)]; ok {
+		return k, nil
+	}
+	return nil, fedmatch.E("certs.AuditKey", fedmatch.UnknownAgency, "no member or broker named %q", by)
+}
+
+// LoadBrokerKey reads the brokers' private key, which signs their audit
+// checkpoints, and checks it is the key their certificate carries.
+// Errors: NotFound, Invalid.
+func LoadBrokerKey(dir string, t *Trust) (ed25519.PrivateKey, error) {
+	return loadEd25519(filepath.Join(dir, BrokerDir, KeyFile), "certs.LoadBrokerKey", func() (ed25519.PublicKey, error) { return t.broker, nil })
+}
 
 // Credentials name the files a party connects to NATS with.
 type Credentials struct {

@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/wire"
@@ -16,17 +18,23 @@ type Sender interface {
 // Requester asks the federation on behalf of one agency: it seals and
 // signs the query, sends it, and verifies and opens every node's answer
 // itself, so that the broker cannot read, forge, swap or alter an answer.
+// With an audit log it records each query it sent and what came back, so
+// that an auditor can reconcile requester, broker and nodes by query id.
 type Requester struct {
 	Signer   *wire.Signer
 	Verifier *wire.Verifier
 	Sender   Sender
+	// Audit, if set, receives one entry per query: never the probe, only
+	// the query's metadata, each node's status, the references and the
+	// names of the fields disclosed.
+	Audit fedmatch.AuditLog
 }
 
 // Ask signs q, sends it and returns the broker's result with each answer
 // verified and attached. An answer that does not verify is reported as
 // status error with the verification's code, never trusted.
-// Errors: Malformed, TooLarge (the query), Unavailable, and any code the
-// broker returned for the query as a whole.
+// Errors: Malformed, TooLarge (the query), Unavailable, Internal (the
+// audit log), and any code the broker returned for the query as a whole.
 func (r *Requester) Ask(ctx context.Context, q *wire.QueryRequest) (*fedmatch.Result, error) {
 	if q.Audience == "" {
 		q.Audience = r.Verifier.Keys.Roster().Audience()
@@ -35,11 +43,46 @@ func (r *Requester) Ask(ctx context.Context, q *wire.QueryRequest) (*fedmatch.Re
 	if err != nil {
 		return nil, err
 	}
-	return r.Send(ctx, []byte(tok), claims.ID)
+	return r.Send(ctx, []byte(tok), claims)
 }
 
-// Send sends a ready token (whose jti is queryID) and verifies the answers.
-func (r *Requester) Send(ctx context.Context, token []byte, queryID string) (*fedmatch.Result, error) {
+// Send sends a ready token, whose claims are c, and verifies the answers.
+func (r *Requester) Send(ctx context.Context, token []byte, c *wire.QueryClaims) (*fedmatch.Result, error) {
+	res, err := r.send(ctx, token, c.ID)
+	if r.Audit == nil {
+		return res, err
+	}
+	e := &fedmatch.AuditEntry{Time: time.Now().UTC(), Event: "request." + c.Step(), QueryID: c.ID, Requester: c.Requester(),
+		Purpose: c.Purpose, Basis: c.Basis, Case: c.Case, Outcome: "answered"}
+	if err != nil {
+		e.Outcome = fedmatch.ErrorCode(err).String()
+		for _, t := range c.Targets {
+			e.Targets = append(e.Targets, string(t))
+		}
+	} else {
+		var fields []string
+		for _, nr := range res.Nodes {
+			e.Targets = append(e.Targets, string(nr.Agency)+"="+string(nr.Status))
+			if nr.Answer == nil {
+				continue
+			}
+			for _, h := range nr.Answer.Hits {
+				e.Refs = append(e.Refs, h.Ref)
+				for f := range h.Fields {
+					fields = append(fields, f)
+				}
+			}
+		}
+		slices.Sort(fields)
+		e.Fields = slices.Compact(fields)
+	}
+	if aerr := r.Audit.Append(e); aerr != nil {
+		return nil, fedmatch.Wrap("node.Send", fedmatch.Internal, aerr)
+	}
+	return res, err
+}
+
+func (r *Requester) send(ctx context.Context, token []byte, queryID string) (*fedmatch.Result, error) {
 	const op = "node.Send"
 	raw, err := r.Sender.Send(ctx, token)
 	if err != nil {

@@ -105,7 +105,7 @@ the requester, decided by OPA, matched, signed back and audited (fsynced).`)
 			probes[i] = p.Probe()
 		}
 	}
-	req, err := newRequester(fedDir, us, nc)
+	req, _, err := newRequester(fedDir, us, nc, "")
 	if err != nil {
 		return err
 	}

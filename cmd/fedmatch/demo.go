@@ -249,6 +249,12 @@ Serving until interrupted (Ctrl-C). In another terminal, for example:
 	return nil
 }
 
+// requestsLog is where requester agency's audit log lives in a demo or
+// test folder root.
+func requestsLog(root string, agency fedmatch.AgencyID) string {
+	return filepath.Join(root, "requests", string(agency)+"-audit.jsonl")
+}
+
 // importRecords stores recs in a node data directory, as 'node import' does.
 func importRecords(dir string, recs []*fedmatch.Record) error {
 	st, err := openStore(dir, match.New(match.DefaultConfig(), nil), nil)
@@ -272,9 +278,11 @@ func runScenarios(ctx context.Context, out io.Writer, fedDir string, conns *agen
 			if err != nil {
 				return 0, err
 			}
-			if r, err = newRequester(fedDir, sc.from, nc); err != nil {
+			var closeLog func() error
+			if r, closeLog, err = newRequester(fedDir, sc.from, nc, requestsLog(filepath.Dir(fedDir), sc.from)); err != nil {
 				return 0, err
 			}
+			defer closeLog()
 			reqs[sc.from] = r
 		}
 		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -326,7 +334,7 @@ func askScenario(ctx context.Context, r *node.Requester, sc scenario) (*fedmatch
 		if err != nil {
 			return nil, err
 		}
-		return r.Send(ctx, []byte(tamper(tok)), claims.ID)
+		return r.Send(ctx, []byte(tamper(tok)), claims)
 	case "disclose":
 		res, err := r.Ask(ctx, &q)
 		if err != nil {
@@ -343,10 +351,10 @@ func askScenario(ctx context.Context, r *node.Requester, sc scenario) (*fedmatch
 		if err != nil {
 			return nil, err
 		}
-		if _, err := r.Send(ctx, []byte(tok), claims.ID); err != nil {
+		if _, err := r.Send(ctx, []byte(tok), claims); err != nil {
 			return nil, fmt.Errorf("first send: %w", err)
 		}
-		return r.Send(ctx, []byte(tok), claims.ID)
+		return r.Send(ctx, []byte(tok), claims)
 	}
 	return r.Ask(ctx, &q)
 }

@@ -25,6 +25,7 @@ its policy allows at step two; the answer is verified here before it is shown.`)
 	caseRef := fs.String("case", "", "the requester's case reference (required)")
 	asJSON := fs.Bool("json", false, "print the verified result as JSON")
 	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for the broker")
+	auditPath := fs.String("audit", "", "record the request in this requester audit log (one process at a time)")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -33,5 +34,5 @@ its policy allows at step two; the answer is verified here before it is shown.`)
 	}
 	q := &wire.QueryRequest{Purpose: fedmatch.Purpose(*purpose), Basis: *basis, Case: *caseRef,
 		Targets: []fedmatch.AgencyID{fedmatch.AgencyID(*target)}, Ref: *ref}
-	return ask(ctx, e, *url, *fed, fedmatch.AgencyID(*agency), *timeout, q, *asJSON)
+	return ask(ctx, e, *url, *fed, fedmatch.AgencyID(*agency), *timeout, q, *asJSON, *auditPath)
 }

@@ -21,13 +21,15 @@ import (
 // own generated configuration (TLS, an account per agency), for
 // end-to-end tests: real certificates, signatures, OPA and stores.
 type testFed struct {
-	t      *testing.T
-	ctx    context.Context
-	e      *env
-	root   string
-	fedDir string
-	url    string
-	conns  *agencyConns
+	t         *testing.T
+	ctx       context.Context
+	e         *env
+	root      string
+	fedDir    string
+	url       string
+	conns     *agencyConns
+	reqs      map[fedmatch.AgencyID]*node.Requester
+	closeReqs []func() error
 }
 
 // mustTestFed mints the demo federation in a temporary folder and starts
@@ -38,7 +40,7 @@ func mustTestFed(t *testing.T) *testFed {
 	t.Cleanup(cancel)
 	e, _ := testEnv(t)
 	root := t.TempDir()
-	f := &testFed{t: t, ctx: ctx, e: e, root: root, fedDir: filepath.Join(root, "federation")}
+	f := &testFed{t: t, ctx: ctx, e: e, root: root, fedDir: filepath.Join(root, "federation"), reqs: map[fedmatch.AgencyID]*node.Requester{}}
 	require_True(t, initFederation(f.fedDir, certs.InitOptions{Roster: demoRoster()}, "") == nil, "initFederation")
 	srv, err := bus.RunEmbedded(bus.EmbeddedOptions{ConfigFile: certs.NATSConfPath(f.fedDir)})
 	require_True(t, err == nil, "RunEmbedded: %v", err)
@@ -82,23 +84,30 @@ func (f *testFed) start(a fedmatch.AgencyID, adjust func(*nodeOptions)) *running
 	return n
 }
 
-// broker starts a broker, keeping its audit log in the federation's folder.
-func (f *testFed) broker() {
+// broker starts a broker, keeping its audit log in the federation's
+// folder; stop (also run when the test ends) stops it.
+func (f *testFed) broker() (stop func()) {
 	f.t.Helper()
 	nc, err := connectBroker(f.url, f.fedDir, f.e.log)
 	require_True(f.t, err == nil, "connect broker: %v", err)
 	f.t.Cleanup(nc.Close)
-	stop, err := startBroker(f.ctx, brokerOptions{FedDir: f.fedDir, AuditPath: filepath.Join(f.root, "broker-audit.jsonl"),
+	stop, err = startBroker(f.ctx, brokerOptions{FedDir: f.fedDir, AuditPath: filepath.Join(f.root, "broker-audit.jsonl"),
 		Timeout: 5 * time.Second, NC: nc, Log: f.e.log})
 	require_True(f.t, err == nil, "startBroker: %v", err)
 	f.t.Cleanup(stop)
+	return stop
 }
 
 // requester is agency's requester.
 func (f *testFed) requester(a fedmatch.AgencyID) *node.Requester {
 	f.t.Helper()
-	r, err := newRequester(f.fedDir, a, f.conn(a))
+	if r := f.reqs[a]; r != nil {
+		return r
+	}
+	r, closeLog, err := newRequester(f.fedDir, a, f.conn(a), requestsLog(f.root, a))
 	require_True(f.t, err == nil, "newRequester(%s): %v", a, err)
+	f.t.Cleanup(func() { closeLog() })
+	f.reqs[a], f.closeReqs = r, append(f.closeReqs, closeLog)
 	return r
 }
 

@@ -58,6 +58,7 @@ JSON file with --probe, or read from a document's MRZ with --mrz. Purposes: `+pu
 	fs.Var(&docs, "doc", "probe: a document STATE:NUMBER (repeatable)")
 	asJSON := fs.Bool("json", false, "print the verified result as JSON")
 	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for the broker")
+	auditPath := fs.String("audit", "", "record the query in this requester audit log (one process at a time)")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -90,21 +91,22 @@ JSON file with --probe, or read from a document's MRZ with --mrz. Purposes: `+pu
 		}
 	}
 	q := &wire.QueryRequest{Purpose: fedmatch.Purpose(*purpose), Basis: *basis, Case: *caseRef, Targets: tids, Probe: probe}
-	return ask(ctx, e, *url, *fed, fedmatch.AgencyID(*agency), *timeout, q, *asJSON)
+	return ask(ctx, e, *url, *fed, fedmatch.AgencyID(*agency), *timeout, q, *asJSON, *auditPath)
 }
 
 // ask signs q as agency, sends it through the broker at url, and prints
 // the verified result as a table or JSON.
-func ask(ctx context.Context, e *env, url, fed string, agency fedmatch.AgencyID, timeout time.Duration, q *wire.QueryRequest, asJSON bool) error {
+func ask(ctx context.Context, e *env, url, fed string, agency fedmatch.AgencyID, timeout time.Duration, q *wire.QueryRequest, asJSON bool, auditPath string) error {
 	nc, err := connectAgency(url, fed, agency, "fedmatch-requester-"+string(agency), e.log)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	req, err := newRequester(fed, agency, nc)
+	req, closeLog, err := newRequester(fed, agency, nc, auditPath)
 	if err != nil {
 		return err
 	}
+	defer closeLog()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	res, err := req.Ask(ctx, q)

@@ -116,7 +116,8 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	// Quotas count today's requests; the audit log remembers them across
 	// restarts, read in the same pass that verifies its chain.
 	usage, now := node.NewUsage(), time.Now()
-	al, err := audit.OpenEach(filepath.Join(o.DataDir, auditFile), func(e *fedmatch.AuditEntry) { usage.SeedOne(now, e) })
+	al, err := audit.Open(filepath.Join(o.DataDir, auditFile), audit.Options{By: string(o.Agency), Key: signer.Key,
+		Each: func(e *fedmatch.AuditEntry) { usage.SeedOne(now, e) }})
 	if err != nil {
 		return nil, err
 	}
@@ -151,8 +152,29 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	if o.Watch > 0 && o.Source != nil {
 		go pol.Watch(sctx, o.Source, o.Watch)
 	}
+	go checkpoints(sctx, al, log)
 	log.Info("node serving", "records", st.Len(), "policy", pol.Revision(), "subject", bus.NodeSubject(o.Agency, "match"))
 	return &runningNode{Node: n, Store: st, Policy: pol, audit: al, stop: stop}, nil
+}
+
+// CheckpointInterval is how often a quiet audit log's newest entries are
+// signed, so that few are ever protected by the hash chain alone.
+const checkpointInterval = time.Minute
+
+// checkpoints signs l's head every checkpointInterval until ctx ends.
+func checkpoints(ctx context.Context, l *audit.Log, log *slog.Logger) {
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := l.Checkpoint(); err != nil {
+				log.Error("audit checkpoint failed", "err", err)
+			}
+		}
+	}
 }
 
 // loadSecret reads the node's secret, creating it on first start.
@@ -204,7 +226,11 @@ func startBroker(ctx context.Context, o brokerOptions) (stop func(), err error) 
 	var al *audit.Log
 	var auditLog fedmatch.AuditLog
 	if o.AuditPath != "" {
-		if al, err = audit.Open(o.AuditPath); err != nil {
+		key, err := certs.LoadBrokerKey(o.FedDir, trust)
+		if err != nil {
+			return nil, err
+		}
+		if al, err = audit.Open(o.AuditPath, audit.Options{By: certs.Broker, Key: key}); err != nil {
 			return nil, err
 		}
 		auditLog = al
@@ -225,6 +251,9 @@ func startBroker(ctx context.Context, o brokerOptions) (stop func(), err error) 
 			al.Close()
 		}
 		return nil, err
+	}
+	if al != nil {
+		go checkpoints(sctx, al, o.Log)
 	}
 	o.Log.Info("broker serving", "subject", bus.QuerySubject, "federation", trust.Roster().Federation)
 	return func() {
@@ -303,15 +332,29 @@ func loadSigner(fedDir string, agency fedmatch.AgencyID, trust *certs.Trust) (*w
 }
 
 // newRequester wires a requester for agency from its federation folder.
-func newRequester(fedDir string, agency fedmatch.AgencyID, nc *nats.Conn) (*node.Requester, error) {
+//
+// With auditPath, each query is recorded in the requester's audit log
+// there (checkpoints signed with the agency's key); closeLog closes it.
+func newRequester(fedDir string, agency fedmatch.AgencyID, nc *nats.Conn, auditPath string) (r *node.Requester, closeLog func() error, err error) {
 	trust, err := certs.Load(fedDir, time.Now())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	signer, err := loadSigner(fedDir, agency, trust)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &node.Requester{Signer: signer, Verifier: wire.NewVerifier(trust),
-		Sender: &bus.Sender{NC: nc}}, nil
+	r = &node.Requester{Signer: signer, Verifier: wire.NewVerifier(trust), Sender: &bus.Sender{NC: nc}}
+	closeLog = func() error { return nil }
+	if auditPath != "" {
+		if err := os.MkdirAll(filepath.Dir(auditPath), 0o700); err != nil {
+			return nil, nil, fedmatch.E("node.Requester", fedmatch.Internal, "%w", err)
+		}
+		l, err := audit.Open(auditPath, audit.Options{By: string(agency), Key: signer.Key})
+		if err != nil {
+			return nil, nil, err
+		}
+		r.Audit, closeLog = l, l.Close
+	}
+	return r, closeLog, nil
 }
