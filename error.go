@@ -52,6 +52,9 @@ const (
 	// Unsupported is a request in a form the node does not hold: a face
 	// template made by a model it has no gallery or calibration for.
 	Unsupported
+	// RateLimited is a requester asking faster than the node or broker
+	// allows it, for one purpose or in all.
+	RateLimited
 )
 
 var codeNames = [...]string{
@@ -70,6 +73,7 @@ var codeNames = [...]string{
 	Exists:         "exists",
 	Invalid:        "invalid",
 	Unsupported:    "unsupported",
+	RateLimited:    "rate_limited",
 }
 
 // String returns the code's stable snake_case name, as used on the wire.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/internal/ratelimit"
 	"github.com/fedmatch/fedmatch/wire"
 )
 
@@ -31,12 +32,19 @@ type Config struct {
 	// Timeout bounds the wait for nodes; the token's own expiry bounds it
 	// further. Nodes that have not answered by then are unavailable.
 	Timeout time.Duration
+	// PerAgency caps how fast each requester may send queries through
+	// this broker; over it, a query is refused as rate_limited before it
+	// is forwarded.
+	PerAgency ratelimit.Limit
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
-// DefaultConfig returns the broker's defaults.
-func DefaultConfig() Config { return Config{Timeout: 3 * time.Second} }
+// DefaultConfig returns the broker's defaults: a requester may send 400
+// queries a second, in bursts of 800.
+func DefaultConfig() Config {
+	return Config{Timeout: 3 * time.Second, PerAgency: ratelimit.Limit{PerSecond: 400, Burst: 800}}
+}
 
 // Broker routes queries.
 type Broker struct {
@@ -46,6 +54,7 @@ type Broker struct {
 	fwd      Forwarder
 	audit    fedmatch.AuditLog
 	log      *slog.Logger
+	limits   *ratelimit.Keyed
 }
 
 // New returns a broker. audit may be nil (no broker log is kept); log may
@@ -57,12 +66,15 @@ func New(cfg Config, keys wire.KeySource, fwd Forwarder, audit fedmatch.AuditLog
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultConfig().Timeout
 	}
+	if cfg.PerAgency == (ratelimit.Limit{}) {
+		cfg.PerAgency = DefaultConfig().PerAgency
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	v := wire.NewVerifier(keys)
 	v.Now = cfg.Now
-	return &Broker{cfg: cfg, keys: keys, verifier: v, fwd: fwd, audit: audit, log: log}
+	return &Broker{cfg: cfg, keys: keys, verifier: v, fwd: fwd, audit: audit, log: log, limits: ratelimit.New(cfg.PerAgency)}
 }
 
 // Handle answers a raw query with a raw BrokerReply; it is what the
@@ -89,6 +101,10 @@ func (b *Broker) Query(ctx context.Context, raw []byte) (*fedmatch.Result, error
 			}
 		}
 		return nil, fedmatch.Wrap(op, fedmatch.Malformed, err)
+	}
+	if !b.limits.Allow(string(q.Requester())) {
+		b.log.Warn("query refused", "code", fedmatch.RateLimited, "requester", q.Issuer)
+		return nil, fedmatch.E(op, fedmatch.RateLimited, "%s sends queries faster than %g a second", q.Issuer, b.cfg.PerAgency.PerSecond)
 	}
 	deadline := b.cfg.Now().Add(b.cfg.Timeout)
 	if exp := q.ExpiresAt.Time; exp.Before(deadline) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/broker"
+	"github.com/fedmatch/fedmatch/internal/ratelimit"
 	"github.com/fedmatch/fedmatch/internal/testfed"
 	"github.com/fedmatch/fedmatch/wire"
 )
@@ -183,5 +184,38 @@ func TestBroker_QueryRoutesStepTwoToDisclose(t *testing.T) {
 	}
 	if _, ok := nodes.endpoints.Load("match"); ok {
 		t.Fatal("a step-two request was sent to the match endpoint")
+	}
+}
+
+// A requester over the broker's rate limit is refused as rate_limited
+// before anything is forwarded; another requester is not held up.
+func TestBroker_RateLimit(t *testing.T) {
+	fed := testfed.MustFed(t, testfed.Roster())
+	nodes := &fakeNodes{fed: fed, t: t, script: map[fedmatch.AgencyID]string{testfed.US: "no_hit", testfed.GB: "no_hit"}}
+	cfg := broker.DefaultConfig()
+	cfg.PerAgency = ratelimit.Limit{PerSecond: 0.001, Burst: 2}
+	b := broker.New(cfg, fed.Trust, nodes, nil, nil)
+	ask := func(from, to fedmatch.AgencyID) error {
+		tok, _, err := fed.MustSigner(t, from).SignQuery(&wire.QueryRequest{Audience: fed.Trust.Roster().Audience(),
+			Purpose: fedmatch.VisaApplication, Basis: "gb-us-2026", Targets: []fedmatch.AgencyID{to}, Probe: fedmatch.Probe{Surname: "X"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = b.Query(context.Background(), []byte(tok))
+		return err
+	}
+	for i := range 2 {
+		if err := ask(testfed.GB, testfed.US); err != nil {
+			t.Fatalf("query %d: %v", i+1, err)
+		}
+	}
+	if err := ask(testfed.GB, testfed.US); !fedmatch.IsCode(err, fedmatch.RateLimited) {
+		t.Fatalf("third query: %v, want rate_limited", err)
+	}
+	if nodes.calls.Load() != 2 {
+		t.Fatalf("forwarded %d queries; a limited one must not reach a node", nodes.calls.Load())
+	}
+	if err := ask(testfed.US, testfed.GB); err != nil {
+		t.Fatalf("another requester: %v", err)
 	}
 }

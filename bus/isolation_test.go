@@ -2,6 +2,7 @@ package bus_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -209,5 +210,31 @@ func TestIsolation(t *testing.T) {
 				t.Fatal("connected")
 			}
 		})
+	}
+}
+
+// A member revoked by the CRL loses its account when the configuration is
+// written again, and the listen address chosen before is kept.
+func TestWriteNATSConfig_Revoked(t *testing.T) {
+	fed := testfed.MustFed(t, testfed.Roster())
+	if err := bus.WriteNATSConfig(fed.Dir, "0.0.0.0:4333"); err != nil {
+		t.Fatal(err)
+	}
+	if err := certs.Revoke(fed.Dir, testfed.US, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.WriteNATSConfig(fed.Dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(certs.NATSConfPath(fed.Dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := string(b)
+	if strings.Contains(conf, certs.AgencyURI(testfed.US)) || !strings.Contains(conf, certs.AgencyURI(testfed.GB)) {
+		t.Fatalf("the revoked member kept its user, or another lost theirs:\n%s", conf)
+	}
+	if !strings.Contains(conf, `listen: "0.0.0.0:4333"`) {
+		t.Fatalf("the listen address was not kept:\n%s", conf)
 	}
 }

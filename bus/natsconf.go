@@ -2,9 +2,12 @@ package bus
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/certs"
@@ -31,7 +34,8 @@ import (
 // WriteNATSConfig writes the federation's NATS server configuration,
 // generated from its roster, to NATSConfPath(dir). Run it again after the
 // roster changes and reload the server (nats-server --signal reload) to
-// admit new members and cut off revoked ones. listen is host:port.
+// admit new members and cut off revoked ones. listen is host:port; empty
+// keeps the existing configuration's, or DefaultNATSListen.
 // Errors: Invalid, NotFound, Internal.
 func WriteNATSConfig(dir, listen string) error {
 	const op = "bus.WriteNATSConfig"
@@ -39,11 +43,23 @@ func WriteNATSConfig(dir, listen string) error {
 	if err != nil {
 		return fedmatch.E(op, fedmatch.Internal, "%w", err)
 	}
-	r, err := certs.ReadRoster(abs)
+	if listen == "" {
+		listen = DefaultNATSListen
+		if b, err := os.ReadFile(certs.NATSConfPath(abs)); err == nil {
+			if m := listenLine.FindSubmatch(b); m != nil {
+				if l, err := strconv.Unquote(string(m[1])); err == nil {
+					listen = l
+				}
+			}
+		}
+	}
+	// Load, not just read, the roster: members revoked by the CRL get no
+	// account either.
+	t, err := certs.Load(abs, time.Now())
 	if err != nil {
 		return fedmatch.Wrap(op, fedmatch.ErrorCode(err), err)
 	}
-	if err := durable.WriteFile(certs.NATSConfPath(abs), []byte(NATSConfig(abs, r, listen)), 0o644); err != nil {
+	if err := durable.WriteFile(certs.NATSConfPath(abs), []byte(NATSConfig(abs, t.Roster(), listen)), 0o644); err != nil {
 		return fedmatch.E(op, fedmatch.Internal, "%w", err)
 	}
 	return nil
@@ -123,6 +139,9 @@ func NATSConfig(dir string, r *fedmatch.Roster, listen string) string {
 	p("}")
 	return c.String()
 }
+
+// listenLine finds the listen address of a configuration NATSConfig wrote.
+var listenLine = regexp.MustCompile(`(?m)^listen: ("[^"\n]*")$`)
 
 // DefaultNATSListen is where a generated NATS configuration listens.
 const DefaultNATSListen = "127.0.0.1:4222"

@@ -10,6 +10,7 @@
 //
 //	ca.crt                       the federation CA certificate (PEM)
 //	ca.key                       the CA's private key (PEM, 0600)
+//	crl.pem                      revoked agency certificates, signed by the CA (optional)
 //	roster.json                  members, agreements, revocations
 //	agencies/<id>/cert.pem       the agency's certificate, issued by the CA
 //	agencies/<id>/key.pem        the agency's private signing key (PEM, 0600)
@@ -254,6 +255,10 @@ func Load(dir string, now time.Time) (*Trust, error) {
 	if t.broker, err = verifyBrokerCert(bder, ca, now); err != nil {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
 	}
+	crl, err := loadCRL(dir, ca, now)
+	if err != nil {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
+	}
 	for _, m := range t.roster.Members {
 		der, err := readPEM(filepath.Join(dir, AgenciesDir, string(m.ID), CertFile), "CERTIFICATE")
 		if err != nil {
@@ -265,6 +270,9 @@ func Load(dir string, now time.Time) (*Trust, error) {
 		}
 		t.certs[m.ID] = cert
 		t.keys[m.ID] = cert.PublicKey.(ed25519.PublicKey)
+		if crl[cert.SerialNumber.String()] && !slices.Contains(t.roster.Revoked, m.ID) {
+			t.roster.Revoked = append(t.roster.Revoked, m.ID)
+		}
 		if t.seal[m.ID], err = loadSealKey(&m, cert); err != nil {
 			return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
 		}

@@ -209,3 +209,62 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+func TestRevoke(t *testing.T) {
+	f := testfed.MustFed(t, testfed.Roster())
+	live, err := certs.NewLive(f.Dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := live.Reload(time.Now()); err != nil || changed {
+		t.Fatalf("Reload of an unchanged folder: %v, %v", changed, err)
+	}
+	if err := certs.Revoke(f.Dir, testfed.US, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := certs.Revoke(f.Dir, testfed.US, time.Now()); !fedmatch.IsCode(err, fedmatch.Exists) {
+		t.Fatalf("second Revoke: %v, want exists", err)
+	}
+	if err := certs.Revoke(f.Dir, testfed.DE, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// The trust in force still has US until it reloads.
+	if _, err := live.PublicKey(testfed.US); err != nil {
+		t.Fatalf("before reload: %v", err)
+	}
+	if changed, err := live.Reload(time.Now()); err != nil || !changed {
+		t.Fatalf("Reload after a revocation: %v, %v", changed, err)
+	}
+	for _, id := range []fedmatch.AgencyID{testfed.US, testfed.DE} {
+		if _, err := live.PublicKey(id); !fedmatch.IsCode(err, fedmatch.UnknownAgency) {
+			t.Fatalf("%s after reload: %v, want unknown_agency", id, err)
+		}
+		if _, err := live.SealKey(id); !fedmatch.IsCode(err, fedmatch.UnknownAgency) {
+			t.Fatalf("%s's sealing key after reload: %v, want unknown_agency", id, err)
+		}
+	}
+	if _, err := live.PublicKey(testfed.GB); err != nil {
+		t.Fatalf("GB after reload: %v", err)
+	}
+	// Its past audit checkpoints still verify.
+	if _, err := live.Current().AuditKey(string(testfed.US)); err != nil {
+		t.Fatalf("AuditKey of a revoked member: %v", err)
+	}
+
+	t.Run("a CRL the CA did not sign is refused, and the trust in force stays", func(t *testing.T) {
+		other := testfed.MustFed(t, testfed.Roster())
+		if err := certs.Revoke(other.Dir, testfed.GB, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		copyFile(t, filepath.Join(other.Dir, certs.CRLFile), filepath.Join(f.Dir, certs.CRLFile))
+		if _, err := certs.Load(f.Dir, time.Now()); !fedmatch.IsCode(err, fedmatch.Invalid) {
+			t.Fatalf("Load with a foreign CRL: %v, want invalid", err)
+		}
+		if _, err := live.Reload(time.Now()); err == nil {
+			t.Fatal("Reload took a foreign CRL")
+		}
+		if _, err := live.PublicKey(testfed.GB); err != nil {
+			t.Fatalf("a refused reload changed the trust in force: %v", err)
+		}
+	})
+}

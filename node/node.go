@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/internal/ratelimit"
 	"github.com/fedmatch/fedmatch/wire"
 )
 
@@ -37,13 +38,27 @@ type Config struct {
 	// MaxCandidates caps how many candidates one probe may score, so a
 	// too-common name cannot make a query expensive.
 	MaxCandidates int
+	// Limits caps how fast each requester may query this node.
+	Limits Limits
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
+// Limits are a node's rate limits per requester: over all purposes, and
+// for each purpose. A query over either is answered refused, reason
+// rate_limited, before its content is opened or anything is searched.
+type Limits struct {
+	PerAgency  ratelimit.Limit `json:"per_agency"`
+	PerPurpose ratelimit.Limit `json:"per_purpose"`
+}
+
+// DefaultLimits allow a requester 200 queries a second (bursts of 400),
+// 100 of them for any one purpose (bursts of 200).
+var DefaultLimits = Limits{PerAgency: ratelimit.Limit{PerSecond: 200, Burst: 400}, PerPurpose: ratelimit.Limit{PerSecond: 100, Burst: 200}}
+
 // DefaultConfig returns a node configuration with safe limits.
 func DefaultConfig() Config {
-	return Config{MaxHits: 20, MaxCandidates: 5000}
+	return Config{MaxHits: 20, MaxCandidates: 5000, Limits: DefaultLimits}
 }
 
 // Deps are the adapters a node is wired with.
@@ -68,6 +83,8 @@ type Node struct {
 	d   Deps
 	// refs seals record ids into the opaque references handed out.
 	refs cipher.AEAD
+	// perAgency and perPurpose are the rate limits' buckets.
+	perAgency, perPurpose *ratelimit.Keyed
 }
 
 // New checks cfg and deps and returns a node. Errors: Invalid.
@@ -92,6 +109,9 @@ func New(cfg Config, d Deps) (*Node, error) {
 	if cfg.MaxCandidates <= 0 {
 		cfg.MaxCandidates = DefaultConfig().MaxCandidates
 	}
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits
+	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
@@ -102,7 +122,7 @@ func New(cfg Config, d Deps) (*Node, error) {
 		d.Verifier = wire.NewVerifier(d.Keys)
 		d.Verifier.Now = cfg.Now
 	}
-	n := &Node{cfg: cfg, d: d}
+	n := &Node{cfg: cfg, d: d, perAgency: ratelimit.New(cfg.Limits.PerAgency), perPurpose: ratelimit.New(cfg.Limits.PerPurpose)}
 	block, err := aes.NewCipher(n.key("ref-key"))
 	if err != nil {
 		return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
@@ -187,7 +207,23 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 		n.audit(n.entry(q, now, step+".rejected", fedmatch.Malformed.String(), ""))
 		return "", fedmatch.E(op, fedmatch.Malformed, "a %s request sent to the %s endpoint", q.Step(), step)
 	}
-	// 3. Open what was sealed to us: the probe, the case, the reference.
+	roster := n.d.Keys.Roster()
+	info := fedmatch.RequestInfo{ID: q.ID, Step: step, Requester: q.Requester(), Purpose: q.Purpose, Basis: q.Basis,
+		Time: now.UTC().Format(time.RFC3339Nano)}
+	// One revision of the policy decides this whole query.
+	pol := n.d.Policy.Current()
+	answer := &fedmatch.Answer{Agency: n.cfg.Agency, Revision: pol.Revision()}
+
+	// 3. Rate: a requester over its limits is refused before anything
+	// costly (opening, policy, search) is done for it. Both buckets are
+	// charged, so a flood for one purpose also counts against the agency.
+	agencyOK := n.perAgency.Allow(string(q.Requester()))
+	if !n.perPurpose.Allow(string(q.Requester())+"\x00"+string(q.Purpose)) || !agencyOK {
+		answer.Status, answer.Reason = fedmatch.StatusRefused, fedmatch.RateLimited.String()
+		return n.finish(q, now, step, answer, nil)
+	}
+
+	// 4. Open what was sealed to us: the probe, the case, the reference.
 	// The broker could not read them; a part it swapped or garbled does
 	// not open.
 	if err := n.d.Signer.OpenQuery(q); err != nil {
@@ -195,20 +231,15 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 		n.audit(n.entry(q, now, step+".rejected", fedmatch.ErrorCode(err).String(), ""))
 		return "", fedmatch.Wrap(op, fedmatch.Malformed, err)
 	}
-	roster := n.d.Keys.Roster()
-	info := fedmatch.RequestInfo{ID: q.ID, Step: step, Requester: q.Requester(), Purpose: q.Purpose, Basis: q.Basis, Case: q.Case,
-		ProbeKinds: q.Probe.Kinds(), Time: now.UTC().Format(time.RFC3339Nano)}
-	// One revision of the policy decides this whole query.
-	pol := n.d.Policy.Current()
-	answer := &fedmatch.Answer{Agency: n.cfg.Agency, Revision: pol.Revision()}
+	info.Case, info.ProbeKinds = q.Case, q.Probe.Kinds()
 
-	// 4. The agreement named as basis must cover requester, us and purpose.
+	// 5. The agreement named as basis must cover requester, us and purpose.
 	if err := roster.CheckBasis(q.Basis, q.Requester(), n.cfg.Agency, q.Purpose); err != nil {
 		answer.Status, answer.Reason = fedmatch.StatusRefused, fedmatch.ErrorCode(err).String()
 		return n.finish(q, now, step, answer, nil)
 	}
 
-	// 5. Query-level policy: may they search here, for what, how strictly.
+	// 6. Query-level policy: may they search here, for what, how strictly.
 	requester := *roster.Member(q.Requester())
 	requester.SealKey = nil // key material is no business of policy
 	in := &fedmatch.QueryInput{Request: info, Requester: requester,
@@ -223,7 +254,7 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 		return n.finish(q, now, step, answer, nil)
 	}
 
-	// 6. The candidates: by index within the permitted categories and
+	// 7. The candidates: by index within the permitted categories and
 	// retention, or at step two the one record the reference names.
 	var matches []fedmatch.Match
 	if step == wire.StepDisclose {
@@ -234,7 +265,7 @@ func (n *Node) answer(ctx context.Context, raw []byte, step string) (string, err
 		return "", n.fail(q, now, step, fedmatch.Wrap(op, fedmatch.Internal, err))
 	}
 
-	// 7. Record-level policy: what each hit may disclose. A record that may
+	// 8. Record-level policy: what each hit may disclose. A record that may
 	// not be disclosed is dropped, as if it did not exist.
 	limit := n.cfg.MaxHits
 	if dec.MaxHits > 0 {

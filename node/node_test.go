@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/fedmatch/fedmatch"
+	"github.com/fedmatch/fedmatch/internal/ratelimit"
 	"github.com/fedmatch/fedmatch/internal/testfed"
 	"github.com/fedmatch/fedmatch/node"
 	"github.com/fedmatch/fedmatch/node/match"
@@ -455,5 +456,53 @@ func TestNode_LogsNoProbe(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "malformed") || strings.Contains(logs.String(), "1984-13-45") || strings.Contains(logs.String(), "Zyxwvutsrq") {
 		t.Fatalf("log: %s", logs.String())
+	}
+}
+
+// A requester over a node's rate limits is answered refused, reason
+// rate_limited, in a signed answer; the search is never run. The purpose
+// bucket and the agency bucket each bind.
+func TestNode_RateLimits(t *testing.T) {
+	f := newFixture(t)
+	cfg := node.DefaultConfig()
+	cfg.Agency, cfg.Secret = testfed.US, []byte(strings.Repeat("k", 32))
+	cfg.Limits = node.Limits{PerAgency: ratelimit.Limit{PerSecond: 0.001, Burst: 3}, PerPurpose: ratelimit.Limit{PerSecond: 0.001, Burst: 2}}
+	n, err := node.New(cfg, node.Deps{Keys: f.fed.Trust, Signer: f.fed.MustSigner(t, testfed.US),
+		Store: f.store, Matcher: match.New(match.DefaultConfig(), nil), Policy: f.policy, Audit: f.audit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := func(purpose fedmatch.Purpose) *fedmatch.Answer {
+		t.Helper()
+		tok, c := f.query(t, func(q *wire.QueryRequest) { q.Purpose = purpose })
+		raw, err := n.Match(context.Background(), []byte(tok))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := f.gb.ReadAnswer(wire.NewVerifier(f.fed.Trust), []byte(raw), testfed.US, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	limited := func(a *fedmatch.Answer) bool {
+		return a.Status == fedmatch.StatusRefused && a.Reason == fedmatch.RateLimited.String() && len(a.Hits) == 0
+	}
+	for i, tc := range []struct {
+		purpose fedmatch.Purpose
+		limited bool
+	}{
+		{fedmatch.VisaApplication, false},
+		{fedmatch.VisaApplication, false},
+		{fedmatch.VisaApplication, true}, // the purpose's burst of 2 is spent
+		{fedmatch.BorderAdmission, true}, // the agency's burst of 3 is spent too
+	} {
+		if a := ask(tc.purpose); limited(a) != tc.limited {
+			t.Fatalf("query %d (%s): %s %s, want rate limited %v", i+1, tc.purpose, a.Status, a.Reason, tc.limited)
+		}
+	}
+	last := f.audit.entries[len(f.audit.entries)-1]
+	if last.Outcome != "refused" || last.Reason != "rate_limited" || last.ProbeDigest != "" {
+		t.Fatalf("audit of a limited query = %+v; want refused, rate_limited, and its probe never opened", last)
 	}
 }

@@ -73,7 +73,7 @@ the requester, decided by OPA, matched, signed back and audited (fsynced).`)
 		}
 	}
 	recs = nil
-	lf, err := startLocalFed(ctx, localOptions{FedDir: fedDir, Nodes: live, Timeout: 5 * time.Second, Log: e.log,
+	lf, err := startLocalFed(ctx, localOptions{FedDir: fedDir, Nodes: live, Timeout: 5 * time.Second, Log: e.log, Unlimited: true,
 		DataDir: func(a fedmatch.AgencyID) string { return filepath.Join(root, string(a)) }})
 	if err != nil {
 		return err
@@ -195,7 +195,7 @@ the requester, decided by OPA, matched, signed back and audited (fsynced).`)
 
 // benchSteps prints the cost of each step, measured with testing.Benchmark.
 func benchSteps(ctx context.Context, out interface{ Write([]byte) (int, error) }, fedDir string) error {
-	trust, err := certs.Load(fedDir, time.Now())
+	trust, err := certs.NewLive(fedDir, nil)
 	if err != nil {
 		return err
 	}

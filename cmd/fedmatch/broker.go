@@ -6,6 +6,7 @@ import (
 
 	"github.com/fedmatch/fedmatch/broker"
 	"github.com/fedmatch/fedmatch/bus"
+	"github.com/fedmatch/fedmatch/internal/ratelimit"
 )
 
 func runBroker(ctx context.Context, e *env, args []string) error {
@@ -19,6 +20,7 @@ fedmatch-brokers, so run as many as you like.`)
 	fed := fs.String("fed", "", "federation folder (from 'fedmatch certs init')")
 	auditPath := fs.String("audit", "", "append-only audit log file (default: none)")
 	timeout := fs.Duration("timeout", broker.DefaultConfig().Timeout, "how long to wait for nodes")
+	rateAgency := fs.Float64("rate-agency", broker.DefaultConfig().PerAgency.PerSecond, "queries a second one requester may send through this broker (bursts of twice that)")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -30,7 +32,11 @@ fedmatch-brokers, so run as many as you like.`)
 		return err
 	}
 	defer nc.Close()
-	stop, err := startBroker(ctx, brokerOptions{FedDir: *fed, AuditPath: *auditPath, Timeout: *timeout, NC: nc, Log: e.log})
+	if *rateAgency <= 0 {
+		return usageErr("broker: --rate-agency must be positive")
+	}
+	stop, err := startBroker(ctx, brokerOptions{FedDir: *fed, AuditPath: *auditPath, Timeout: *timeout, NC: nc, Log: e.log,
+		PerAgency: ratelimit.Limit{PerSecond: *rateAgency, Burst: int(2 * *rateAgency)}})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,6 +18,7 @@ func runCerts(ctx context.Context, e *env, args []string) error {
 		{"init", "create a federation: CA, agency keys and certificates, roster", runCertsInit},
 		{"show", "load a federation, verify it, and list members and agreements", runCertsShow},
 		{"nats-config", "regenerate the NATS server configuration from the roster", runCertsNATSConfig},
+		{"revoke", "revoke an agency's certificate (CRL signed by the CA)", runCertsRevoke},
 	}, args)
 }
 
@@ -109,7 +111,7 @@ none for a revoked one. Run it after editing roster.json, then reload the
 server (nats-server --signal reload) so that a revoked agency can no
 longer connect.`)
 	dir := fs.String("dir", "", "federation folder")
-	listen := fs.String("listen", bus.DefaultNATSListen, "host:port the server listens on")
+	listen := fs.String("listen", "", "host:port the server listens on (default: as before, else "+bus.DefaultNATSListen+")")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -120,6 +122,33 @@ longer connect.`)
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote %s\n", certs.NATSConfPath(*dir))
+	return nil
+}
+
+func runCertsRevoke(e *env, args []string) error {
+	fs := flags(e, "certs revoke", "certs revoke --dir DIR --agency ID", `
+Adds the agency's certificate to the federation's certificate revocation
+list (DIR/crl.pem, signed with DIR/ca.key) and regenerates the NATS server
+configuration without the agency's account. Running brokers and nodes
+re-read the roster and CRL every second and refuse the agency's queries
+from then on (unknown_agency); reload the NATS server (nats-server --signal
+reload) to cut off its connection too. Copy crl.pem to every agency's
+federation folder.`)
+	dir := fs.String("dir", "", "federation folder holding ca.key")
+	agency := fs.String("agency", "", "the agency to revoke")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if err := required(fs, "dir", "agency"); err != nil {
+		return err
+	}
+	if err := certs.Revoke(*dir, fedmatch.AgencyID(*agency), time.Now()); err != nil {
+		return err
+	}
+	if err := bus.WriteNATSConfig(*dir, ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "revoked %s in %s; wrote %s (reload the NATS server)\n", *agency, filepath.Join(*dir, certs.CRLFile), certs.NATSConfPath(*dir))
 	return nil
 }
 

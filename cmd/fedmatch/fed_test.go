@@ -88,11 +88,20 @@ func (f *testFed) start(a fedmatch.AgencyID, adjust func(*nodeOptions)) *running
 // folder; stop (also run when the test ends) stops it.
 func (f *testFed) broker() (stop func()) {
 	f.t.Helper()
+	return f.brokerWith(nil)
+}
+
+// brokerWith is broker with its options adjusted first.
+func (f *testFed) brokerWith(adjust func(*brokerOptions)) (stop func()) {
+	f.t.Helper()
 	nc, err := connectBroker(f.url, f.fedDir, f.e.log)
 	require_True(f.t, err == nil, "connect broker: %v", err)
 	f.t.Cleanup(nc.Close)
-	stop, err = startBroker(f.ctx, brokerOptions{FedDir: f.fedDir, AuditPath: filepath.Join(f.root, "broker-audit.jsonl"),
-		Timeout: 5 * time.Second, NC: nc, Log: f.e.log})
+	o := brokerOptions{FedDir: f.fedDir, AuditPath: filepath.Join(f.root, "broker-audit.jsonl"), Timeout: 5 * time.Second, NC: nc, Log: f.e.log}
+	if adjust != nil {
+		adjust(&o)
+	}
+	stop, err = startBroker(f.ctx, o)
 	require_True(f.t, err == nil, "startBroker: %v", err)
 	f.t.Cleanup(stop)
 	return stop

@@ -10,6 +10,8 @@ import (
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/certs"
+	"github.com/fedmatch/fedmatch/internal/ratelimit"
+	"github.com/fedmatch/fedmatch/node"
 )
 
 // localFed is a whole federation in one process, as demo and bench run it:
@@ -32,7 +34,9 @@ type localOptions struct {
 	// BrokerAudit is the broker's audit log; empty keeps none.
 	BrokerAudit string
 	Timeout     time.Duration
-	Log         *slog.Logger
+	// Unlimited lifts the rate limits, for a benchmark that floods.
+	Unlimited bool
+	Log       *slog.Logger
 }
 
 // startLocalFed starts the server, the nodes and a broker. Close stops
@@ -55,7 +59,11 @@ func startLocalFed(ctx context.Context, o localOptions) (f *localFed, err error)
 		if err != nil {
 			return nil, err
 		}
-		n, err := startNode(ctx, nodeOptions{FedDir: o.FedDir, DataDir: o.DataDir(a), Agency: a, NC: nc, Log: o.Log})
+		no := nodeOptions{FedDir: o.FedDir, DataDir: o.DataDir(a), Agency: a, NC: nc, Log: o.Log}
+		if o.Unlimited {
+			no.Limits = node.Limits{PerAgency: ratelimit.Unlimited, PerPurpose: ratelimit.Unlimited}
+		}
+		n, err := startNode(ctx, no)
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +75,11 @@ func startLocalFed(ctx context.Context, o localOptions) (f *localFed, err error)
 		return nil, err
 	}
 	f.close = append(f.close, bnc.Close)
-	stop, err := startBroker(ctx, brokerOptions{FedDir: o.FedDir, AuditPath: o.BrokerAudit, Timeout: o.Timeout, NC: bnc, Log: o.Log})
+	bo := brokerOptions{FedDir: o.FedDir, AuditPath: o.BrokerAudit, Timeout: o.Timeout, NC: bnc, Log: o.Log}
+	if o.Unlimited {
+		bo.PerAgency = ratelimit.Unlimited
+	}
+	stop, err := startBroker(ctx, bo)
 	if err != nil {
 		return nil, err
 	}

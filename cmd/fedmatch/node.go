@@ -12,6 +12,8 @@ import (
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/certs"
+	"github.com/fedmatch/fedmatch/internal/ratelimit"
+	"github.com/fedmatch/fedmatch/node"
 	"github.com/fedmatch/fedmatch/node/match"
 	"github.com/fedmatch/fedmatch/node/policy"
 )
@@ -54,6 +56,8 @@ default model built in ('fedmatch model show --data DIR' prints it).`)
 	pol := fs.String("policies", "", "policy folder laid out like policies/, watched for changes (default: the policies built in)")
 	bundleFile := fs.String("bundle", "", "a signed OPA bundle (opa build --signing-alg EdDSA --signing-key <agency key>), verified against the agency's certificate and watched for changes")
 	every := fs.Duration("policy-interval", time.Second, "how often to check --policies or --bundle for changes")
+	rateAgency := fs.Float64("rate-agency", node.DefaultLimits.PerAgency.PerSecond, "queries a second one requester may send this node (bursts of twice that)")
+	ratePurpose := fs.Float64("rate-purpose", node.DefaultLimits.PerPurpose.PerSecond, "queries a second one requester may send this node for one purpose (bursts of twice that)")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -69,7 +73,12 @@ default model built in ('fedmatch model show --data DIR' prints it).`)
 		return err
 	}
 	defer nc.Close()
-	o := nodeOptions{FedDir: *fed, DataDir: *data, Agency: id, NC: nc, Log: e.log}
+	if *rateAgency <= 0 || *ratePurpose <= 0 {
+		return usageErr("node: --rate-agency and --rate-purpose must be positive")
+	}
+	o := nodeOptions{FedDir: *fed, DataDir: *data, Agency: id, NC: nc, Log: e.log, Limits: node.Limits{
+		PerAgency:  ratelimit.Limit{PerSecond: *rateAgency, Burst: int(2 * *rateAgency)},
+		PerPurpose: ratelimit.Limit{PerSecond: *ratePurpose, Burst: int(2 * *ratePurpose)}}}
 	switch {
 	case *pol != "" && *bundleFile != "":
 		return usageErr("node: give --policies or --bundle, not both")

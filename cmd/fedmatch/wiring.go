@@ -19,6 +19,7 @@ import (
 	"github.com/fedmatch/fedmatch/broker"
 	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/certs"
+	"github.com/fedmatch/fedmatch/internal/ratelimit"
 	"github.com/fedmatch/fedmatch/node"
 	"github.com/fedmatch/fedmatch/node/match"
 	"github.com/fedmatch/fedmatch/node/policy"
@@ -44,9 +45,19 @@ type nodeOptions struct {
 	// interval and swap in valid changes (hot reload).
 	Source policy.Source
 	Watch  time.Duration
-	NC     *nats.Conn
-	Log    *slog.Logger
+	// Limits caps each requester's query rate; zero means the node's
+	// defaults.
+	Limits node.Limits
+	// TrustInterval is how often the federation folder is re-read for a
+	// changed roster or CRL; zero means defaultTrustInterval.
+	TrustInterval time.Duration
+	NC            *nats.Conn
+	Log           *slog.Logger
 }
+
+// defaultTrustInterval is how often nodes and brokers re-read the roster
+// and CRL: a revocation takes effect within it.
+const defaultTrustInterval = time.Second
 
 // nodeStatus is what a node's status endpoint answers.
 type nodeStatus struct {
@@ -78,7 +89,7 @@ func (r *runningNode) Close() {
 func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	const op = "node.Start"
 	log := o.Log.With("node", o.Agency)
-	trust, err := certs.Load(o.FedDir, time.Now())
+	trust, err := certs.NewLive(o.FedDir, log)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +134,9 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 	}
 	cfg := node.DefaultConfig()
 	cfg.Agency, cfg.Secret = o.Agency, secret
+	if o.Limits != (node.Limits{}) {
+		cfg.Limits = o.Limits
+	}
 	n, err := node.New(cfg, node.Deps{Keys: trust, Signer: signer,
 		Store: st, Matcher: m, Policy: pol, Audit: al, Log: log, Usage: usage,
 		Reviews: review.Open(filepath.Join(o.DataDir, review.File))})
@@ -153,6 +167,7 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 		go pol.Watch(sctx, o.Source, o.Watch)
 	}
 	go checkpoints(sctx, al, log)
+	go trust.Watch(sctx.Done(), cmp.Or(o.TrustInterval, defaultTrustInterval))
 	log.Info("node serving", "records", st.Len(), "policy", pol.Revision(), "subject", bus.NodeSubject(o.Agency, "match"))
 	return &runningNode{Node: n, Store: st, Policy: pol, audit: al, stop: stop}, nil
 }
@@ -213,20 +228,24 @@ type brokerOptions struct {
 	FedDir    string
 	AuditPath string // empty: no broker audit log
 	Timeout   time.Duration
-	NC        *nats.Conn
-	Log       *slog.Logger
+	// PerAgency caps each requester's queries through this broker; zero
+	// means broker.DefaultConfig's.
+	PerAgency     ratelimit.Limit
+	TrustInterval time.Duration // as nodeOptions'
+	NC            *nats.Conn
+	Log           *slog.Logger
 }
 
 // startBroker wires a broker and serves it in the broker queue group.
 func startBroker(ctx context.Context, o brokerOptions) (stop func(), err error) {
-	trust, err := certs.Load(o.FedDir, time.Now())
+	trust, err := certs.NewLive(o.FedDir, o.Log)
 	if err != nil {
 		return nil, err
 	}
 	var al *audit.Log
 	var auditLog fedmatch.AuditLog
 	if o.AuditPath != "" {
-		key, err := certs.LoadBrokerKey(o.FedDir, trust)
+		key, err := certs.LoadBrokerKey(o.FedDir, trust.Current())
 		if err != nil {
 			return nil, err
 		}
@@ -238,6 +257,9 @@ func startBroker(ctx context.Context, o brokerOptions) (stop func(), err error) 
 	cfg := broker.DefaultConfig()
 	if o.Timeout > 0 {
 		cfg.Timeout = o.Timeout
+	}
+	if o.PerAgency != (ratelimit.Limit{}) {
+		cfg.PerAgency = o.PerAgency
 	}
 	b := broker.New(cfg, trust, &bus.Forwarder{NC: o.NC}, auditLog, o.Log.With("component", "broker"))
 	sctx, cancel := context.WithCancel(ctx)
@@ -255,6 +277,7 @@ func startBroker(ctx context.Context, o brokerOptions) (stop func(), err error) 
 	if al != nil {
 		go checkpoints(sctx, al, o.Log)
 	}
+	go trust.Watch(sctx.Done(), cmp.Or(o.TrustInterval, defaultTrustInterval))
 	o.Log.Info("broker serving", "subject", bus.QuerySubject, "federation", trust.Roster().Federation)
 	return func() {
 		cancel()
@@ -319,12 +342,12 @@ func connectBroker(url, fedDir string, log *slog.Logger) (*nats.Conn, error) {
 
 // loadSigner reads agency's signing and sealing keys from its federation
 // folder, each checked against its certificate.
-func loadSigner(fedDir string, agency fedmatch.AgencyID, trust *certs.Trust) (*wire.Signer, error) {
-	key, err := certs.LoadKey(fedDir, agency, trust)
+func loadSigner(fedDir string, agency fedmatch.AgencyID, trust *certs.Live) (*wire.Signer, error) {
+	key, err := certs.LoadKey(fedDir, agency, trust.Current())
 	if err != nil {
 		return nil, err
 	}
-	seal, err := certs.LoadSealKey(fedDir, agency, trust)
+	seal, err := certs.LoadSealKey(fedDir, agency, trust.Current())
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +359,7 @@ func loadSigner(fedDir string, agency fedmatch.AgencyID, trust *certs.Trust) (*w
 // With auditPath, each query is recorded in the requester's audit log
 // there (checkpoints signed with the agency's key); closeLog closes it.
 func newRequester(fedDir string, agency fedmatch.AgencyID, nc *nats.Conn, auditPath string) (r *node.Requester, closeLog func() error, err error) {
-	trust, err := certs.Load(fedDir, time.Now())
+	trust, err := certs.NewLive(fedDir, nil)
 	if err != nil {
 		return nil, nil, err
 	}
