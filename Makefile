@@ -75,9 +75,11 @@ eval: build
 
 ## fuzz: run every fuzz target for FUZZTIME (seeds in testdata/fuzz)
 fuzz:
-	@for t in FuzzVerifyQuery FuzzProbe FuzzDecodeNodeReply FuzzDecodeBrokerReply FuzzQueryContent FuzzAnswerContent; do \
+	@for t in FuzzVerifyQuery FuzzVerifyAnswer FuzzProbe FuzzDecodeNodeReply FuzzDecodeBrokerReply FuzzQueryContent FuzzAnswerContent; do \
 		$(GO) test ./wire -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./node/store -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./audit -run '^$$' -fuzz '^FuzzScan$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./node/policy -run '^$$' -fuzz '^FuzzBundleFS$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./node/finger -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./node/match/mrz -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	@for t in FuzzMatch FuzzParseModel FuzzParseTransliteration; do \

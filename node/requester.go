@@ -48,7 +48,7 @@ func (r *Requester) Ask(ctx context.Context, q *wire.QueryRequest) (*fedmatch.Re
 
 // Send sends a ready token, whose claims are c, and verifies the answers.
 func (r *Requester) Send(ctx context.Context, token []byte, c *wire.QueryClaims) (*fedmatch.Result, error) {
-	res, err := r.send(ctx, token, c.ID)
+	res, err := r.send(ctx, token, c)
 	if r.Audit == nil {
 		return res, err
 	}
@@ -82,7 +82,10 @@ func (r *Requester) Send(ctx context.Context, token []byte, c *wire.QueryClaims)
 	return res, err
 }
 
-func (r *Requester) send(ctx context.Context, token []byte, queryID string) (*fedmatch.Result, error) {
+// send sends the token and checks the broker's result: an answer is
+// believed only as its node signed it, and the broker's own word only where
+// the requester can check it or where it claims nothing about records.
+func (r *Requester) send(ctx context.Context, token []byte, c *wire.QueryClaims) (*fedmatch.Result, error) {
 	const op = "node.Send"
 	raw, err := r.Sender.Send(ctx, token)
 	if err != nil {
@@ -95,22 +98,52 @@ func (r *Requester) send(ctx context.Context, token []byte, queryID string) (*fe
 	if reply.Error != nil {
 		return nil, fedmatch.Wrap(op, fedmatch.Internal, wire.DecodeError(reply.Error))
 	}
-	res := reply.Result
-	if res.QueryID != queryID {
-		return nil, fedmatch.E(op, fedmatch.Malformed, "broker answered query %q, not %q", res.QueryID, queryID)
+	if reply.Result.QueryID != c.ID {
+		return nil, fedmatch.E(op, fedmatch.Malformed, "broker answered query %q, not %q", reply.Result.QueryID, c.ID)
 	}
-	for i := range res.Nodes {
-		nr := &res.Nodes[i]
-		if nr.Token == "" {
-			continue
+	// Exactly one result per target, in the query's order: a target the
+	// broker left out is reported, one it added is dropped.
+	got := map[fedmatch.AgencyID]fedmatch.NodeResult{}
+	for _, nr := range reply.Result.Nodes {
+		if _, dup := got[nr.Agency]; !dup {
+			got[nr.Agency] = nr
 		}
-		a, err := r.Signer.ReadAnswer(r.Verifier, []byte(nr.Token), nr.Agency, queryID)
-		if err != nil {
-			nr.Status, nr.Reason, nr.Answer = fedmatch.StatusError, fedmatch.ErrorCode(err).String(), nil
-			continue
+	}
+	res := &fedmatch.Result{QueryID: c.ID, Nodes: make([]fedmatch.NodeResult, len(c.Targets))}
+	roster := r.Verifier.Keys.Roster()
+	for i, t := range c.Targets {
+		nr, ok := got[t]
+		if !ok {
+			nr = fedmatch.NodeResult{Status: fedmatch.StatusError, Reason: fedmatch.Malformed.String()}
 		}
-		// The signed, sealed answer, not the broker's summary, is the truth.
-		nr.Answer, nr.Status, nr.Reason = a, a.Status, a.Reason
+		nr.Agency = t
+		res.Nodes[i] = r.check(nr, c, roster)
 	}
 	return res, nil
+}
+
+// check verifies one node's result. With a token, the signed, sealed
+// answer is the truth. Without one, the broker may say the node did not
+// answer (unavailable, error), or that the agreement does not cover it
+// (refused), which the requester checks against its own roster; any other
+// status would be the broker speaking for a node, and is an error.
+func (r *Requester) check(nr fedmatch.NodeResult, c *wire.QueryClaims, roster *fedmatch.Roster) fedmatch.NodeResult {
+	if nr.Token == "" {
+		switch nr.Status {
+		case fedmatch.StatusUnavailable, fedmatch.StatusError:
+			return nr
+		case fedmatch.StatusRefused:
+			if err := roster.CheckBasis(c.Basis, c.Requester(), nr.Agency, c.Purpose); err != nil {
+				nr.Reason = fedmatch.ErrorCode(err).String()
+				return nr
+			}
+		}
+		return fedmatch.NodeResult{Agency: nr.Agency, Status: fedmatch.StatusError, Reason: fedmatch.BadSignature.String()}
+	}
+	a, err := r.Signer.ReadAnswer(r.Verifier, []byte(nr.Token), nr.Agency, c.ID)
+	if err != nil {
+		return fedmatch.NodeResult{Agency: nr.Agency, Status: fedmatch.StatusError, Reason: fedmatch.ErrorCode(err).String()}
+	}
+	nr.Answer, nr.Status, nr.Reason = a, a.Status, a.Reason
+	return nr
 }

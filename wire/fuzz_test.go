@@ -81,3 +81,38 @@ func FuzzDecodeBrokerReply(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVerifyAnswer feeds arbitrary bytes to the answer verifier a
+// requester (and the broker) runs on what comes back: it must never panic,
+// and anything it accepts must be US's answer to GB's query.
+func FuzzVerifyAnswer(f *testing.F) {
+	fed := testfed.MustFed(f, testfed.Roster())
+	tok := MustSign(f, fed, nil)
+	q, err := wire.NewVerifier(fed.Trust).VerifyQuery([]byte(tok))
+	if err != nil {
+		f.Fatal(err)
+	}
+	us := fed.MustSigner(f, testfed.US)
+	if err := us.OpenQuery(q); err != nil {
+		f.Fatal(err)
+	}
+	ans, err := us.SignAnswer(q, &fedmatch.Answer{Agency: testfed.US, Status: fedmatch.StatusNoHit})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte(ans))
+	f.Add([]byte("eyJhbGciOiJub25lIn0.e30."))
+	gb := fed.MustSigner(f, testfed.GB)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, err := gb.ReadAnswer(wire.NewVerifier(fed.Trust), b, testfed.US, q.ID)
+		if err != nil {
+			if _, ok := err.(*fedmatch.Error); !ok {
+				t.Fatalf("untyped error %T: %v", err, err)
+			}
+			return
+		}
+		if a.Agency != testfed.US {
+			t.Fatalf("accepted an answer naming %s", a.Agency)
+		}
+	})
+}

@@ -353,12 +353,21 @@ func reconcileQuery(entries []*fedmatch.AuditEntry, parties map[string]bool) []s
 			out = append(out, "the requester received answers to a query the broker has no record of")
 		}
 	}
-	if req != nil && brk != nil && req.Outcome == "answered" {
-		seen := map[string]string{}
+	seen := map[string]string{} // what the requester received, by node
+	if req != nil && req.Outcome == "answered" {
 		for _, t := range req.Targets {
 			a, status, _ := outcome(t)
 			seen[a] = status
 		}
+		// Requester and node, whatever the broker says: a node's signed
+		// answer either reached the requester as it was or it did not.
+		for a, n := range nodes {
+			if got, ok := seen[a]; ok && !strings.Contains(n.Event, ".") && got != n.Outcome {
+				out = append(out, fmt.Sprintf("%s's log says %s, the requester received %s", a, n.Outcome, got))
+			}
+		}
+	}
+	if req != nil && brk != nil && req.Outcome == "answered" {
 		for _, t := range brk.Targets {
 			a, status, _ := outcome(t)
 			if got, ok := seen[a]; ok && got != status && got != string(fedmatch.StatusError) {

@@ -56,3 +56,29 @@ func TestBundleFS(t *testing.T) {
 		})
 	}
 }
+
+// FuzzBundleFS feeds arbitrary bytes to the bundle reader a node runs on
+// a file it is handed: it must never panic, and must refuse with a typed
+// error anything not signed by the agency.
+func FuzzBundleFS(f *testing.F) {
+	fed := testfed.MustFed(f, testfed.Roster())
+	gbCert, err := fed.Trust.CertPEM(testfed.GB)
+	if err != nil {
+		f.Fatal(err)
+	}
+	signed := testfed.MustBundle(f, policies.FS, filepath.Join(fed.Dir, certs.AgenciesDir, string(testfed.GB), certs.KeyFile), nil)
+	f.Add(signed)
+	f.Add(testfed.MustBundle(f, policies.FS, "", nil))
+	f.Add([]byte{0x1f, 0x8b, 0x08, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, err := policy.BundleFS(bytes.NewReader(b), gbCert)
+		if err != nil && !fedmatch.IsCode(err, fedmatch.Invalid) {
+			t.Fatalf("untyped error: %v", err)
+		}
+		if err == nil && !bytes.Equal(b, signed) {
+			// Another encoding of the same signed files would pass too; a
+			// change to a file would not.
+			t.Logf("accepted %d bytes other than the seed", len(b))
+		}
+	})
+}
