@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bytes"
+	"compress/gzip"
 	"io"
 	"io/fs"
 	"path"
@@ -25,14 +26,31 @@ import (
 //
 //	opa build -b policies/ --signing-alg EdDSA --signing-key agencies/<id>/key.pem -o bundle.tar.gz
 //
-// Errors: Invalid.
+// Errors: Invalid, TooLarge.
+//
+// Sizes are bounded before OPA sees the bundle: OPA's tar reader
+// allocates whatever size a file's header claims (up to 1 GB each, found
+// by fuzzing), and a gzip bomb would unpack without end. A bundle is read
+// whole up to MaxBundleBytes, must unpack to at most MaxBundleUnpacked,
+// and no file in it may exceed MaxBundleFileBytes.
 func BundleFS(r io.Reader, certPEM []byte) (fs.FS, error) {
 	const op = "policy.Bundle"
+	raw, err := io.ReadAll(io.LimitReader(r, MaxBundleBytes+1))
+	if err != nil {
+		return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
+	}
+	if len(raw) > MaxBundleBytes {
+		return nil, fedmatch.E(op, fedmatch.TooLarge, "bundle larger than %d bytes", MaxBundleBytes)
+	}
+	if err := checkUnpacked(raw); err != nil {
+		return nil, fedmatch.Wrap(op, fedmatch.ErrorCode(err), err)
+	}
 	key := &bundle.KeyConfig{Key: string(certPEM), Algorithm: "EdDSA"}
 	// The key id in the signature is only a label chosen at signing time;
 	// the trust is the pinned certificate, whichever label it is under.
 	keys := map[string]*bundle.KeyConfig{"default": key}
-	b, err := bundle.NewReader(r).
+	b, err := bundle.NewCustomReader(bundle.NewTarballLoader(bytes.NewReader(raw)).WithSizeLimitBytes(MaxBundleFileBytes)).
+		WithSizeLimitBytes(MaxBundleFileBytes).
 		WithBundleVerificationConfig(bundle.NewVerificationConfig(keys, "default", "", nil)).
 		WithRegoVersion(ast.RegoV1).
 		Read()
@@ -61,6 +79,30 @@ func BundleFS(r io.Reader, certPEM []byte) (fs.FS, error) {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "bundle has no %s/ folder", LibDir)
 	}
 	return out, nil
+}
+
+// Bundle size limits: policies are kilobytes.
+const (
+	MaxBundleBytes     = 8 << 20  // the file as given
+	MaxBundleUnpacked  = 32 << 20 // all its files, unpacked
+	MaxBundleFileBytes = 4 << 20  // any one file
+)
+
+// checkUnpacked gunzips raw to count its size, refusing it past
+// MaxBundleUnpacked. Errors: Invalid, TooLarge.
+func checkUnpacked(raw []byte) error {
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return fedmatch.E("policy.Bundle", fedmatch.Invalid, "not a gzip bundle: %w", err)
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(zr, MaxBundleUnpacked+1))
+	switch {
+	case err != nil:
+		return fedmatch.E("policy.Bundle", fedmatch.Invalid, "%w", err)
+	case n > MaxBundleUnpacked:
+		return fedmatch.E("policy.Bundle", fedmatch.TooLarge, "bundle unpacks to more than %d bytes", MaxBundleUnpacked)
+	}
+	return nil
 }
 
 // Source gives the policy files to (re)load: a folder read afresh each
