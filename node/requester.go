@@ -62,7 +62,13 @@ func (r *Requester) Send(ctx context.Context, token []byte, c *wire.QueryClaims)
 	} else {
 		var fields []string
 		for _, nr := range res.Nodes {
-			e.Targets = append(e.Targets, string(nr.Agency)+"="+string(nr.Status))
+			// As the broker logs them: "agency=status" for a signed answer,
+			// "agency=status:reason" for anything else.
+			t := string(nr.Agency) + "=" + string(nr.Status)
+			if nr.Answer == nil {
+				t += ":" + nr.Reason
+			}
+			e.Targets = append(e.Targets, t)
 			if nr.Answer == nil {
 				continue
 			}

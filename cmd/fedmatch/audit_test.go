@@ -116,6 +116,10 @@ func TestAudit_VerifyShowReconcile(t *testing.T) {
 	out, err = runCmd(f, "audit", "reconcile", f.root)
 	require_True(t, err != nil && strings.Contains(out, "MISMATCH  "+dropped.Entry.QueryID) && strings.Contains(out, "us-dhs's log has no entry"),
 		"reconcile after a dropped entry: %v\n%s", err, out)
+	// The requester's log alone convicts it, without the broker's.
+	out, err = runCmd(f, "audit", "reconcile", f.dataDir(us), filepath.Join(f.root, "requests"))
+	require_True(t, err != nil && strings.Contains(out, "the requester received us-dhs's signed") && strings.Contains(out, dropped.Entry.QueryID),
+		"reconcile of requester and node alone: %v\n%s", err, out)
 
 	// An edited entry is named by verify, which exits non-zero.
 	lines[1] = strings.Replace(lines[1], `"outcome":"`, `"outcome":"x`, 1)

@@ -319,8 +319,10 @@ func reconcileQuery(entries []*fedmatch.AuditEntry, parties map[string]bool) []s
 	nodes := map[string]*fedmatch.AuditEntry{} // by node: its entry
 	for _, e := range entries {
 		switch role(e) {
-		case "requester":
-			req = e
+		case "requester": // a token sent twice is recorded twice: keep the answered one
+			if req == nil || req.Outcome != "answered" {
+				req = e
+			}
 		case "broker":
 			brk = e
 		default:
@@ -356,8 +358,11 @@ func reconcileQuery(entries []*fedmatch.AuditEntry, parties map[string]bool) []s
 	seen := map[string]string{} // what the requester received, by node
 	if req != nil && req.Outcome == "answered" {
 		for _, t := range req.Targets {
-			a, status, _ := outcome(t)
+			a, status, unsigned := outcome(t)
 			seen[a] = status
+			if !unsigned && parties["node "+a] && nodes[a] == nil {
+				out = append(out, fmt.Sprintf("the requester received %s's signed %s, but %s's log has no entry of this query", a, status, a))
+			}
 		}
 		// Requester and node, whatever the broker says: a node's signed
 		// answer either reached the requester as it was or it did not.
