@@ -390,6 +390,27 @@ type NodeResult struct {
 	Answer *Answer `json:"answer,omitempty"`
 }
 
+// AuditOutcome is how broker and requester audit logs record one target:
+// "agency=status" for a status its node signed (the result carries the
+// node's token), "agency=status:reason" for one the broker or requester
+// decided without it, so that an auditor knows which nodes' own logs must
+// hold the query.
+func (nr *NodeResult) AuditOutcome() string {
+	s := string(nr.Agency) + "=" + string(nr.Status)
+	if nr.Token == "" {
+		s += ":" + nr.Reason
+	}
+	return s
+}
+
+// ParseAuditOutcome reads what AuditOutcome wrote; signed reports whether
+// the node signed the status.
+func ParseAuditOutcome(s string) (agency, status string, signed bool) {
+	agency, status, _ = strings.Cut(s, "=")
+	status, _, unsigned := strings.Cut(status, ":")
+	return agency, status, !unsigned
+}
+
 // Result is the broker's reply to a query: one entry per target.
 type Result struct {
 	QueryID string       `json:"query_id"`

@@ -15,8 +15,8 @@ type Member struct {
 	// may not ask for it.
 	Answers []Purpose `json:"answers,omitempty"`
 	// SealKey is the public half of the key answers and probes for this
-	// member are sealed to. Its certificate carries the same key, signed
-	// by the federation CA; the two must agree.
+	// member are sealed to. Its certificate, signed by the federation CA,
+	// names the key's SHA-256; the two must agree.
 	SealKey *SealKey `json:"seal_key,omitempty"`
 }
 

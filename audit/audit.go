@@ -146,11 +146,7 @@ func Open(path string, o Options) (*Log, error) {
 			return pub, nil
 		}
 	}
-	var visit func(*fedmatch.AuditEntry)
-	if o.Each != nil {
-		visit = o.Each
-	}
-	st, err := scan(f, keys, visit)
+	st, err := scan(f, keys, o.Each)
 	if err != nil {
 		f.Close()
 		return nil, fedmatch.Wrap(op, fedmatch.Malformed, err)

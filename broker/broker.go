@@ -131,26 +131,13 @@ func (b *Broker) Query(ctx context.Context, raw []byte) (*fedmatch.Result, error
 		e := &fedmatch.AuditEntry{Time: b.cfg.Now().UTC(), Event: "broker." + q.Step(), QueryID: q.ID, Requester: q.Requester(),
 			Purpose: q.Purpose, Basis: q.Basis, Outcome: "routed"}
 		for _, nr := range res.Nodes {
-			e.Targets = append(e.Targets, TargetOutcome(nr))
+			e.Targets = append(e.Targets, nr.AuditOutcome())
 		}
 		if err := b.audit.Append(e); err != nil {
 			return nil, fedmatch.Wrap(op, fedmatch.Internal, err)
 		}
 	}
 	return res, nil
-}
-
-// TargetOutcome is how the broker's audit log records one target:
-// "agency=status" for a node's own signed answer, and
-// "agency=status:reason" for a status the broker decided itself (no
-// agreement, node unavailable, an answer that did not verify), so that an
-// auditor knows which targets' own logs should hold the query.
-func TargetOutcome(nr fedmatch.NodeResult) string {
-	s := string(nr.Agency) + "=" + string(nr.Status)
-	if nr.Token == "" && nr.Reason != "" {
-		s += ":" + nr.Reason
-	}
-	return s
 }
 
 // forward sends the unchanged token to one target and fills in its status.

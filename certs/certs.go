@@ -303,13 +303,8 @@ func ReadRoster(dir string) (*fedmatch.Roster, error) {
 // now, carries an Ed25519 key and names agency id. Errors: Invalid.
 func VerifyAgencyCert(der []byte, ca *x509.Certificate, id fedmatch.AgencyID, now time.Time) (*x509.Certificate, error) {
 	const op = "certs.VerifyAgencyCert"
-	cert, err := x509.ParseCertificate(der)
+	cert, err := verifyChain(der, ca, now)
 	if err != nil {
-		return nil, fedmatch.E(op, fedmatch.Invalid, "agency %s: %w", id, err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca)
-	if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "agency %s certificate: %w", id, err)
 	}
 	if _, ok := cert.PublicKey.(ed25519.PublicKey); !ok {
@@ -328,6 +323,21 @@ func VerifyAgencyCert(der []byte, ca *x509.Certificate, id fedmatch.AgencyID, no
 	}
 	if !named || agencyURIs != 1 {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "certificate names %q, not agency %s", cert.Subject.CommonName, id)
+	}
+	return cert, nil
+}
+
+// verifyChain parses der and checks that ca issued it and that it is valid
+// at now.
+func verifyChain(der []byte, ca *x509.Certificate, now time.Time) (*x509.Certificate, error) {
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		return nil, err
 	}
 	return cert, nil
 }

@@ -40,13 +40,8 @@ const Broker = "broker"
 // verifyBrokerCert checks the brokers' certificate: issued by ca, valid at
 // now, naming BrokerURI, with an Ed25519 key, which it returns.
 func verifyBrokerCert(der []byte, ca *x509.Certificate, now time.Time) (ed25519.PublicKey, error) {
-	cert, err := x509.ParseCertificate(der)
+	cert, err := verifyChain(der, ca, now)
 	if err != nil {
-		return nil, fmt.Errorf("broker certificate: %w", err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca)
-	if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
 		return nil, fmt.Errorf("broker certificate: %w", err)
 	}
 	key, ok := cert.PublicKey.(ed25519.PublicKey)

@@ -62,13 +62,8 @@ func (r *Requester) Send(ctx context.Context, token []byte, c *wire.QueryClaims)
 	} else {
 		var fields []string
 		for _, nr := range res.Nodes {
-			// As the broker logs them: "agency=status" for a signed answer,
-			// "agency=status:reason" for anything else.
-			t := string(nr.Agency) + "=" + string(nr.Status)
-			if nr.Answer == nil {
-				t += ":" + nr.Reason
-			}
-			e.Targets = append(e.Targets, t)
+			// A result keeps its token only when the answer verified.
+			e.Targets = append(e.Targets, nr.AuditOutcome())
 			if nr.Answer == nil {
 				continue
 			}

@@ -330,17 +330,12 @@ func reconcileQuery(entries []*fedmatch.AuditEntry, parties map[string]bool) []s
 		}
 	}
 	var out []string
-	outcome := func(t string) (agency, status string, byBroker bool) {
-		agency, status, _ = strings.Cut(t, "=")
-		status, _, byBroker = strings.Cut(status, ":")
-		return agency, status, byBroker
-	}
 	if brk != nil {
 		for _, t := range brk.Targets {
-			a, status, byBroker := outcome(t)
+			a, status, signed := fedmatch.ParseAuditOutcome(t)
 			n := nodes[a]
 			switch {
-			case byBroker || !parties["node "+a]:
+			case !signed || !parties["node "+a]:
 			case n == nil:
 				out = append(out, fmt.Sprintf("the broker reports %s=%s, but %s's log has no entry of this query", a, status, a))
 			case n.Outcome != status:
@@ -358,9 +353,9 @@ func reconcileQuery(entries []*fedmatch.AuditEntry, parties map[string]bool) []s
 	seen := map[string]string{} // what the requester received, by node
 	if req != nil && req.Outcome == "answered" {
 		for _, t := range req.Targets {
-			a, status, unsigned := outcome(t)
+			a, status, signed := fedmatch.ParseAuditOutcome(t)
 			seen[a] = status
-			if !unsigned && parties["node "+a] && nodes[a] == nil {
+			if signed && parties["node "+a] && nodes[a] == nil {
 				out = append(out, fmt.Sprintf("the requester received %s's signed %s, but %s's log has no entry of this query", a, status, a))
 			}
 		}
@@ -374,7 +369,7 @@ func reconcileQuery(entries []*fedmatch.AuditEntry, parties map[string]bool) []s
 	}
 	if req != nil && brk != nil && req.Outcome == "answered" {
 		for _, t := range brk.Targets {
-			a, status, _ := outcome(t)
+			a, status, _ := fedmatch.ParseAuditOutcome(t)
 			if got, ok := seen[a]; ok && got != status && got != string(fedmatch.StatusError) {
 				out = append(out, fmt.Sprintf("the broker reports %s=%s, the requester received %s", a, status, got))
 			}

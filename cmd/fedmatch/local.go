@@ -5,8 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
 	"github.com/fedmatch/fedmatch"
 	"github.com/fedmatch/fedmatch/bus"
 	"github.com/fedmatch/fedmatch/certs"
@@ -22,7 +20,6 @@ type localFed struct {
 	URL   string
 	Conns *agencyConns
 	Nodes map[fedmatch.AgencyID]*runningNode
-	srv   *server.Server
 	close []func()
 }
 
@@ -46,7 +43,7 @@ func startLocalFed(ctx context.Context, o localOptions) (f *localFed, err error)
 	if err != nil {
 		return nil, err
 	}
-	f = &localFed{URL: srv.ClientURL(), Nodes: map[fedmatch.AgencyID]*runningNode{}, srv: srv}
+	f = &localFed{URL: srv.ClientURL(), Nodes: map[fedmatch.AgencyID]*runningNode{}}
 	f.Conns = newAgencyConns(f.URL, o.FedDir, o.Log)
 	f.close = append(f.close, srv.Shutdown, f.Conns.Close)
 	defer func() {

@@ -133,10 +133,7 @@ func startNode(ctx context.Context, o nodeOptions) (*runningNode, error) {
 		return nil, err
 	}
 	cfg := node.DefaultConfig()
-	cfg.Agency, cfg.Secret = o.Agency, secret
-	if o.Limits != (node.Limits{}) {
-		cfg.Limits = o.Limits
-	}
+	cfg.Agency, cfg.Secret, cfg.Limits = o.Agency, secret, o.Limits // zero: node.New's defaults
 	n, err := node.New(cfg, node.Deps{Keys: trust, Signer: signer,
 		Store: st, Matcher: m, Policy: pol, Audit: al, Log: log, Usage: usage,
 		Reviews: review.Open(filepath.Join(o.DataDir, review.File))})
@@ -258,9 +255,7 @@ func startBroker(ctx context.Context, o brokerOptions) (stop func(), err error) 
 	if o.Timeout > 0 {
 		cfg.Timeout = o.Timeout
 	}
-	if o.PerAgency != (ratelimit.Limit{}) {
-		cfg.PerAgency = o.PerAgency
-	}
+	cfg.PerAgency = o.PerAgency // zero: broker.New's default
 	b := broker.New(cfg, trust, &bus.Forwarder{NC: o.NC}, auditLog, o.Log.With("component", "broker"))
 	sctx, cancel := context.WithCancel(ctx)
 	_, err = bus.Serve(sctx, o.NC, bus.ServiceConfig{
