@@ -102,7 +102,7 @@ func NATSConfig(dir string, r *fedmatch.Roster, listen string) string {
 	p("accounts {")
 	p("  %s: {", q(certs.BrokerAccount))
 	p("    users: [{user: %s, permissions: {", q(certs.BrokerURI))
-	p("      publish: {allow: %s}", list(NodeSubject("*", "match"), NodeSubject("*", "disclose"), "$SRV.>"))
+	p("      publish: {allow: %s}", list(append(nodeSubjects("*"), "$SRV.>")...))
 	p("      subscribe: {allow: %s}", list(QuerySubject, "_INBOX.>", "$SRV.>"))
 	p("      allow_responses: true")
 	p("    }}]")
@@ -114,8 +114,8 @@ func NATSConfig(dir string, r *fedmatch.Roster, listen string) string {
 		p("    exports: [{service: %s, accounts: %s}]", q(QuerySubject), list(names...))
 		p("    imports: [")
 		for _, a := range active {
-			for _, ep := range []string{"match", "disclose"} {
-				p("      {service: {account: %s, subject: %s}}", q(string(a)), q(NodeSubject(a, ep)))
+			for _, s := range nodeSubjects(a) {
+				p("      {service: {account: %s, subject: %s}}", q(string(a)), q(s))
 			}
 		}
 		p("    ]")
@@ -129,8 +129,8 @@ func NATSConfig(dir string, r *fedmatch.Roster, listen string) string {
 		p("      allow_responses: true")
 		p("    }}]")
 		p("    exports: [")
-		for _, ep := range []string{"match", "disclose"} {
-			p("      {service: %s, accounts: %s}", q(NodeSubject(a, ep)), list(certs.BrokerAccount))
+		for _, s := range nodeSubjects(a) {
+			p("      {service: %s, accounts: %s}", q(s), list(certs.BrokerAccount))
 		}
 		p("    ]")
 		p("    imports: [{service: {account: %s, subject: %s}}]", q(certs.BrokerAccount), q(QuerySubject))
@@ -138,6 +138,12 @@ func NATSConfig(dir string, r *fedmatch.Roster, listen string) string {
 	}
 	p("}")
 	return c.String()
+}
+
+// nodeSubjects are the subjects of a node the brokers may reach: its match
+// and disclose endpoints (not its status).
+func nodeSubjects(a fedmatch.AgencyID) []string {
+	return []string{NodeSubject(a, "match"), NodeSubject(a, "disclose")}
 }
 
 // listenLine finds the listen address of a configuration NATSConfig wrote.

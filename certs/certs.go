@@ -242,7 +242,7 @@ func Load(dir string, now time.Time) (*Trust, error) {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "CA certificate valid %s to %s, not at %s",
 			ca.NotBefore.Format(time.RFC3339), ca.NotAfter.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
-	r, err := ReadRoster(dir)
+	r, err := readRoster(dir)
 	if err != nil {
 		return nil, fedmatch.Wrap(op, fedmatch.ErrorCode(err), err)
 	}
@@ -280,11 +280,11 @@ func Load(dir string, now time.Time) (*Trust, error) {
 	return t, nil
 }
 
-// ReadRoster reads and validates the roster of the federation in dir,
+// readRoster reads and validates the roster of the federation in dir,
 // without checking it against the certificates (Load does).
 // Errors: NotFound, Invalid.
-func ReadRoster(dir string) (*fedmatch.Roster, error) {
-	const op = "certs.ReadRoster"
+func readRoster(dir string) (*fedmatch.Roster, error) {
+	const op = "certs.Load"
 	b, err := os.ReadFile(filepath.Join(dir, RosterFile))
 	if err != nil {
 		return nil, wrapRead(op, err)

@@ -30,19 +30,9 @@ func TestAudit_VerifyShowReconcile(t *testing.T) {
 		closers = append(closers, f.node(a, nil, nil).Close)
 	}
 	closers = append(closers, f.broker())
-	secrets := map[string]bool{}
-	add := func(s string) {
-		if len(s) >= 6 {
-			secrets[s] = true
-		}
-	}
+	secrets := secretSet{}
 	for _, sc := range scenarios() {
-		add(sc.q.Probe.Surname)
-		add(sc.q.Probe.GivenNames)
-		add(string(sc.q.Probe.DateOfBirth))
-		for _, d := range sc.q.Probe.Documents {
-			add(d.Number)
-		}
+		secrets.addProbe(sc.q.Probe)
 		res, err := askScenario(f.ctx, f.requester(sc.from), sc)
 		if sc.wantErr != 0 {
 			continue
@@ -53,10 +43,7 @@ func TestAudit_VerifyShowReconcile(t *testing.T) {
 				continue
 			}
 			for _, h := range nr.Answer.Hits {
-				b, _ := json.Marshal(h.Fields)
-				var fields any
-				json.Unmarshal(b, &fields)
-				walkStrings(fields, add)
+				secrets.addFields(h)
 			}
 		}
 	}

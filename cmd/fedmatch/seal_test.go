@@ -46,37 +46,25 @@ func TestFederation_BrokerSeesNoPlaintext(t *testing.T) {
 	require_True(t, tap.Flush() == nil, "flush")
 
 	// What the requesters learnt, in clear: every one a secret from the broker.
-	secrets := map[string]bool{}
-	add := func(s string) {
-		if len(s) >= 6 { // shorter strings turn up in random bytes by chance
-			secrets[s] = true
-		}
-	}
+	secrets := secretSet{}
 	hits := 0
 	for _, sc := range scenarios() {
 		if sc.special == "tamper" || sc.special == "replay" {
 			continue
 		}
-		add(sc.q.Probe.Surname)
-		add(string(sc.q.Probe.DateOfBirth))
-		add(sc.q.Case)
-		for _, d := range sc.q.Probe.Documents {
-			add(d.Number)
-		}
+		secrets.addProbe(sc.q.Probe)
+		secrets.add(sc.q.Case)
 		res, err := askScenario(f.ctx, f.requester(sc.from), sc)
 		require_True(t, err == nil, "%s: %v", sc.title, err)
 		for _, nr := range res.Nodes {
 			if nr.Answer == nil {
 				continue
 			}
-			add(nr.Answer.Reason)
+			secrets.add(nr.Answer.Reason)
 			for _, h := range nr.Answer.Hits {
 				hits++
-				add(h.Ref)
-				b, _ := json.Marshal(h.Fields)
-				var fields any
-				json.Unmarshal(b, &fields)
-				walkStrings(fields, add)
+				secrets.add(h.Ref)
+				secrets.addFields(h)
 			}
 		}
 	}
@@ -106,6 +94,35 @@ func TestFederation_BrokerSeesNoPlaintext(t *testing.T) {
 		opened.WriteString(decoded(b))
 	}
 	require_True(t, strings.Contains(opened.String(), "Okafor"), "the scan finds nothing even in clear text")
+}
+
+// secretSet holds strings that must not be found where they do not
+// belong, each of 6 characters or more: shorter ones turn up in random
+// bytes by chance.
+type secretSet map[string]bool
+
+func (s secretSet) add(v string) {
+	if len(v) >= 6 {
+		s[v] = true
+	}
+}
+
+// addProbe adds a probe's names, date of birth and document numbers.
+func (s secretSet) addProbe(p fedmatch.Probe) {
+	s.add(p.Surname)
+	s.add(p.GivenNames)
+	s.add(string(p.DateOfBirth))
+	for _, d := range p.Documents {
+		s.add(d.Number)
+	}
+}
+
+// addFields adds every string value of a hit's disclosed fields.
+func (s secretSet) addFields(h fedmatch.Hit) {
+	b, _ := json.Marshal(h.Fields)
+	var fields any
+	json.Unmarshal(b, &fields)
+	walkStrings(fields, s.add)
 }
 
 // walkStrings calls f with every string value (not key) in v.

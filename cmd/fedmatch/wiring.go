@@ -288,7 +288,7 @@ func initFederation(dir string, o certs.InitOptions, listen string) error {
 	if err := certs.Init(dir, o); err != nil {
 		return err
 	}
-	return bus.WriteNATSConfig(dir, cmp.Or(listen, bus.DefaultNATSListen))
+	return bus.WriteNATSConfig(dir, listen)
 }
 
 // connectAgency connects to NATS as agency, with its certificate from the
