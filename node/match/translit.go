@@ -73,6 +73,8 @@ const (
 	// transNegatives is how many unrelated names each pair is calibrated
 	// against.
 	transNegatives = 10
+	// transCalBound bounds a model's calibration points, in nats.
+	transCalBound = 1e6
 )
 
 // transVowels are the letters a script without vowels leaves out.
@@ -112,6 +114,11 @@ func ParseTransliteration(b []byte) (*Transliteration, error) {
 		if len([]rune(u)) == 0 {
 			return nil, fedmatch.E(op, fedmatch.Invalid, "an empty unit")
 		}
+		if len(sp) == 0 {
+			// A unit that spells nothing has probability zero, and
+			// every score with it would be -Inf minus -Inf.
+			return nil, fedmatch.E(op, fedmatch.Invalid, "unit %q: no spellings", u)
+		}
 		for c, p := range sp {
 			if len(c) > t.MaxLatin || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 				return nil, fedmatch.E(op, fedmatch.Invalid, "unit %q: spelling %q: want up to %d letters A-Z", u, c, t.MaxLatin)
@@ -129,6 +136,11 @@ func ParseTransliteration(b []byte) (*Transliteration, error) {
 	for s, c := range t.Calibration {
 		if len(c) != len(transLevels) || !slices.IsSorted(c) {
 			return nil, fedmatch.E(op, fedmatch.Invalid, "calibration %q: want %d rising scores", s, len(transLevels))
+		}
+		// Scores are log-likelihood ratios of short names, tens of nats;
+		// a bound keeps interpolation between points from overflowing.
+		if c[0] < -transCalBound || c[len(c)-1] > transCalBound {
+			return nil, fedmatch.E(op, fedmatch.Invalid, "calibration %q: scores beyond ±%g", s, float64(transCalBound))
 		}
 	}
 	t.compile()

@@ -55,6 +55,8 @@ func TestParseTransliteration(t *testing.T) {
 		{"bad bigram", `{"max_latin": 4, "letters": {"A": 0.5}}`, fedmatch.Invalid},
 		{"calibration falls", `{"max_latin": 4, "calibration": {"cyrillic": [4, 3, 2, 1]}}`, fedmatch.Invalid},
 		{"calibration short", `{"max_latin": 4, "calibration": {"cyrillic": [1, 2]}}`, fedmatch.Invalid},
+		{"calibration huge", `{"max_latin": 4, "calibration": {"kana": [-1e308, 0, 1, 1e308]}}`, fedmatch.Invalid},
+		{"unit without spellings", `{"max_latin": 1, "spell": {"00": {}}, "calibration": {"kana": [0, 0.1, 1, 1]}}`, fedmatch.Invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := match.ParseTransliteration([]byte(tc.in))
