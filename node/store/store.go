@@ -49,6 +49,7 @@ type entry struct {
 	Rec    *fedmatch.Record
 	Fields any
 	until  time.Time // end of retention, parsed once
+	cat    uint8     // the record's category, as its place in fedmatch.Categories()
 }
 
 func schema() *memdb.DBSchema {
@@ -69,6 +70,13 @@ type Store struct {
 	db    *memdb.MemDB
 	n     atomic.Int64
 	mu    sync.Mutex // serialises imports
+	// sizes counts the records filed under each blocking key, up to
+	// MaxBucket+1, so a search learns from one lookup whether a key is
+	// empty, narrow or too common without walking its records. It runs
+	// ahead of what a search's snapshot may hold, which at worst makes a
+	// key count as common a few records early.
+	sizesMu sync.RWMutex
+	sizes   map[string]int32
 }
 
 var _ fedmatch.Store = (*Store)(nil)
@@ -102,7 +110,7 @@ func Open(dir string, index fedmatch.Indexer, log *slog.Logger, opts ...Option) 
 	// empty store, in batches of 1,000). A snapshot is a complete database
 	// that skips that tracking, and the store uses no watch channels, so
 	// an import can be one transaction: readers see all of it or none.
-	s := &Store{dir: filepath.Join(dir, SegmentDir), index: index, log: log, db: db.Snapshot()}
+	s := &Store{dir: filepath.Join(dir, SegmentDir), index: index, log: log, db: db.Snapshot(), sizes: map[string]int32{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -140,7 +148,7 @@ func NewMemory(index fedmatch.Indexer, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fedmatch.E("store.NewMemory", fedmatch.Internal, "%w", err)
 	}
-	s := &Store{index: index, log: slog.New(slog.DiscardHandler), db: db.Snapshot()}
+	s := &Store{index: index, log: slog.New(slog.DiscardHandler), db: db.Snapshot(), sizes: map[string]int32{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -285,14 +293,29 @@ func (s *Store) writeSegment(recs []*fedmatch.Record) error {
 // insert indexes recs in one transaction.
 func (s *Store) insert(recs []*fedmatch.Record) error {
 	txn := s.db.Txn(true)
-	for _, r := range recs {
+	keys := make([][]string, len(recs))
+	for i, r := range recs {
 		c := r.Clone()
 		ix := s.index.Index(c)
-		until, _ := c.RetainedUntil().EndTime() // validated: a full date
-		if err := txn.Insert(table, &entry{ID: c.ID, Keys: ix.Keys, Rec: c, Fields: ix.Fields, until: until}); err != nil {
+		keys[i] = ix.Keys
+		until, _ := c.RetainedUntil().EndTime()                // validated: a full date
+		cat := slices.Index(fedmatch.Categories(), c.Category) // validated: known
+		if err := txn.Insert(table, &entry{ID: c.ID, Keys: ix.Keys, Rec: c, Fields: ix.Fields, until: until, cat: uint8(cat)}); err != nil {
 			txn.Abort()
 			return err
 		}
+	}
+	// Sizes are counted before the records are visible, so that a search
+	// never finds a key empty that its snapshot holds records under.
+	for _, ks := range keys {
+		// Per record, so searches are not held up for a whole import.
+		s.sizesMu.Lock()
+		for _, k := range ks {
+			if n := s.sizes[k]; n <= MaxBucket {
+				s.sizes[k] = n + 1
+			}
+		}
+		s.sizesMu.Unlock()
 	}
 	txn.Commit()
 	s.n.Add(int64(len(recs)))
@@ -318,49 +341,56 @@ const MaxBucket = 128
 func (s *Store) Search(q fedmatch.Query, categories []fedmatch.Category, now time.Time, limit int) ([]fedmatch.Match, int, error) {
 	const op = "store.Search"
 	txn := s.db.Txn(false)
-	// A bucket is read only until it proves too common: at a million
-	// records, reading whole common buckets only to skip them cost more
-	// than scoring the candidates.
-	read := func(k string, limit int) ([]*entry, bool, error) {
+	read := func(k string, n int32) ([]*entry, error) {
 		it, err := txn.Get(table, "key", k)
 		if err != nil {
-			return nil, false, fedmatch.E(op, fedmatch.Internal, "%w", err)
+			return nil, fedmatch.E(op, fedmatch.Internal, "%w", err)
 		}
-		var bucket []*entry
+		bucket := make([]*entry, 0, n)
 		for obj := it.Next(); obj != nil; obj = it.Next() {
-			if limit > 0 && len(bucket) == limit {
-				return nil, true, nil
-			}
 			bucket = append(bucket, obj.(*entry))
 		}
-		return bucket, false, nil
+		return bucket, nil
 	}
+	// Each key's size says whether it is empty, narrow or too common: at
+	// a million records, walking common buckets only to skip them cost
+	// more than scoring the candidates.
+	keys := q.Keys()
+	sizes := make([]int32, len(keys))
+	s.sizesMu.RLock()
+	for i, k := range keys {
+		sizes[i] = s.sizes[k]
+	}
+	s.sizesMu.RUnlock()
 	var selective [][]*entry
 	var common []string
-	for _, k := range q.Keys() {
-		bucket, tooMany, err := read(k, MaxBucket)
+	for i, k := range keys {
 		switch {
-		case err != nil:
-			return nil, 0, err
-		case tooMany:
+		case sizes[i] == 0:
+		case sizes[i] > MaxBucket:
 			common = append(common, k)
-		case len(bucket) > 0:
-			selective = append(selective, bucket)
+		default:
+			b, err := read(k, sizes[i])
+			if err != nil {
+				return nil, 0, err
+			}
+			selective = append(selective, b)
 		}
 	}
 	if len(selective) == 0 { // nothing narrower: the common keys are all there is
 		for _, k := range common {
-			bucket, _, err := read(k, 0)
+			b, err := read(k, MaxBucket+1)
 			if err != nil {
 				return nil, 0, err
 			}
-			selective = append(selective, bucket)
+			selective = append(selective, b)
 		}
 	}
 	total := 0
 	for _, b := range selective {
 		total += len(b)
 	}
+	permitted := categoryMask(categories)
 	seen := make(map[*entry]struct{}, total)
 	var out []fedmatch.Match
 	scored := 0
@@ -370,7 +400,7 @@ func (s *Store) Search(q fedmatch.Query, categories []fedmatch.Category, now tim
 				continue
 			}
 			seen[e] = struct{}{}
-			if !now.Before(e.until) || !slices.Contains(categories, e.Rec.Category) {
+			if !now.Before(e.until) || permitted&(1<<e.cat) == 0 {
 				continue
 			}
 			if limit > 0 && scored >= limit {
@@ -387,6 +417,18 @@ func (s *Store) Search(q fedmatch.Query, categories []fedmatch.Category, now tim
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Record.ID, b.Record.ID))
 	})
 	return out, scored, nil
+}
+
+// categoryMask has bit i set when categories holds fedmatch.Categories()[i]:
+// a candidate's category is then checked without comparing strings.
+func categoryMask(categories []fedmatch.Category) uint64 {
+	var m uint64
+	for i, c := range fedmatch.Categories() {
+		if slices.Contains(categories, c) {
+			m |= 1 << i
+		}
+	}
+	return m
 }
 
 // SearchBiometric searches the biometric index and keeps the retained
