@@ -400,7 +400,7 @@ func (s *Store) Search(q fedmatch.Query, categories []fedmatch.Category, now tim
 				continue
 			}
 			seen[e] = struct{}{}
-			if !now.Before(e.until) || permitted&(1<<e.cat) == 0 {
+			if !e.searchable(now, permitted) {
 				continue
 			}
 			if limit > 0 && scored >= limit {
@@ -417,6 +417,12 @@ func (s *Store) Search(q fedmatch.Query, categories []fedmatch.Category, now tim
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Record.ID, b.Record.ID))
 	})
 	return out, scored, nil
+}
+
+// searchable reports whether e may be matched at now by a search of the
+// categories in permitted (categoryMask): retained, and of one of them.
+func (e *entry) searchable(now time.Time, permitted uint64) bool {
+	return now.Before(e.until) && permitted&(1<<e.cat) != 0
 }
 
 // categoryMask has bit i set when categories holds fedmatch.Categories()[i]:
@@ -447,6 +453,7 @@ func (s *Store) SearchBiometric(p *fedmatch.Probe, categories []fedmatch.Categor
 		return nil, fedmatch.Wrap(op, fedmatch.Internal, err)
 	}
 	txn := s.db.Txn(false)
+	permitted := categoryMask(categories)
 	var out []fedmatch.Match
 	for _, h := range hits {
 		obj, err := txn.First(table, "id", h.ID)
@@ -457,7 +464,7 @@ func (s *Store) SearchBiometric(p *fedmatch.Probe, categories []fedmatch.Categor
 			continue
 		}
 		e := obj.(*entry)
-		if !now.Before(e.until) || !slices.Contains(categories, e.Rec.Category) {
+		if !e.searchable(now, permitted) {
 			continue
 		}
 		m := fedmatch.Match{Record: e.Rec.Clone(), Kind: h.Kinds[0], Decades: h.Decades}
