@@ -26,18 +26,18 @@ import (
 //     the two prints overlap, so a partial print is not penalised for
 //     minutiae it never showed.
 const (
-	neighbours = 10 // edges per minutia
+	neighbours = 6 // edges per minutia
 	// galleryNeighbours is how many of them vote from the gallery's side:
-	// the probe's table keeps all ten, so a pair of minutiae that are
+	// the probe's table keeps all six, so a pair of minutiae that are
 	// near neighbours in one print and not quite in the other still meet.
-	galleryNeighbours = 6
+	galleryNeighbours = 4
 	maxEdge           = 180. // longest edge, pixels at 500 dpi
-	lenTol            = 8.   // edge length tolerance, pixels, plus lenTolRel of the length
-	lenTolRel         = 0.07 //
-	angTol            = 13   // edge angle tolerance, in 256ths of a turn (18°)
+	lenTol            = 6.   // edge length tolerance, pixels, plus lenTolRel of the length
+	lenTolRel         = 0.05 //
+	angTol            = 10   // edge angle tolerance, in 256ths of a turn (14°)
 	lenBin            = 12.  // pixels per length bin
 	angBins           = 20   // direction bins per turn
-	roots             = 6    // correspondences tried as anchors
+	roots             = 4    // correspondences tried as anchors
 	pairTol           = 14.  // pairing distance at the anchor, pixels
 	pairTolRel        = 0.08 // and this much of the distance from it
 	pairAngTol        = 21   // pairing direction tolerance, 256ths of a turn (30°)
@@ -221,19 +221,22 @@ func (p *Prepared) Index() *Prepared {
 	if p.start != nil {
 		return p
 	}
-	counts := make([]int32, lenBins*angBins*angBins+1)
-	p.keys(func(k, _ int) { counts[k+1]++ })
-	for k := 1; k < len(counts); k++ {
+	// Counted two places on, so that after the running sum counts[k+1]
+	// is where key k starts: filling moves it on to where k ends, which
+	// is where k+1 starts, with no second array of cursors.
+	nk := lenBins * angBins * angBins
+	counts := make([]int32, nk+2)
+	p.keys(func(k, _ int) { counts[k+2]++ })
+	for k := 2; k < len(counts); k++ {
 		counts[k] += counts[k-1]
 	}
-	p.start = counts
-	p.table = make([]tableEdge, counts[len(counts)-1])
-	fill := slices.Clone(counts[:len(counts)-1])
+	p.table = make([]tableEdge, counts[nk+1])
 	p.keys(func(k, n int) {
 		e := &p.edges[n]
-		p.table[fill[k]] = tableEdge{d: e.d, i: e.i, j: e.j, bi: e.bi, bj: e.bj, dir: e.dir}
-		fill[k]++
+		p.table[counts[k+1]] = tableEdge{d: e.d, i: e.i, j: e.j, bi: e.bi, bj: e.bj, dir: e.dir}
+		counts[k+1]++
 	})
+	p.start = counts[:nk+1]
 	return p
 }
 
