@@ -98,7 +98,7 @@ type name struct {
 	ids    []int32
 	key    string // the script's calibration key
 	// letters are a Latin name's ASCII forms as a transliteration scores
-	// them (transLatin), computed once.
+	// them (transLatin, spokenLatin), computed once.
 	letters []string
 }
 
@@ -130,8 +130,11 @@ func newName(s string, tr *Transliteration) name {
 	}
 	if n.script == latin {
 		for _, f := range n.forms {
-			if l := transLatin(f); l != "" && isASCII(f) {
+			if l := transLatin(f); l != "" && isASCII(f) && !slices.Contains(n.letters, l) {
 				n.letters = append(n.letters, l)
+			}
+			if v := spokenLatin(f); v != "" && isASCII(f) && !slices.Contains(n.letters, v) {
+				n.letters = append(n.letters, v)
 			}
 		}
 	}

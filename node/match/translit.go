@@ -249,6 +249,11 @@ func smallKana(r rune) bool {
 // the model learns of it: Chinese recall rose from 0.849 to 0.858 held
 // out, the other scripts moved less than 0.002.
 func transLatin(s string) string {
+	return phoneticSpelling(string(latinLetters(s)))
+}
+
+// latinLetters is the letters A–Z of a Latin name's compact form.
+func latinLetters(s string) []byte {
 	c := Compact(s)
 	b := make([]byte, 0, len(c))
 	for i := 0; i < len(c); i++ {
@@ -256,8 +261,29 @@ func transLatin(s string) string {
 			b = append(b, c[i])
 		}
 	}
-	return phoneticSpelling(string(b))
+	return b
 }
+
+// spokenLatin is a second reading of a Latin name for the model, as its
+// source language says it where English spelling misleads: French T, D, S
+// or X unsounded after a final vowel, AU and EAU as O, OU as U; Italian
+// CI and CE as CHI and CHE; GH unsounded and TH as T; Polish SZ and CZ as
+// SH and CH; GN as NY and QU as K. Other scripts write what they heard
+// (Bardot 芭杜, Rigaud 里戈, Ricci 里奇). Scored beside transLatin's
+// reading, the better of the two counting, it raised held-out recall in
+// every script (Chinese 0.858 to 0.864, katakana 0.949 to 0.953). Tried
+// and dropped: W as V and J as Y (they cost as much as they gained), and
+// training on whichever reading the model finds likelier (no change).
+func spokenLatin(s string) string {
+	b := latinLetters(s)
+	for len(b) > 3 && strings.IndexByte("TDSX", b[len(b)-1]) >= 0 && strings.IndexByte("AEIOU", b[len(b)-2]) >= 0 {
+		b = b[:len(b)-1]
+	}
+	return phoneticSpelling(spokenRules.Replace(string(b)))
+}
+
+var spokenRules = strings.NewReplacer("EAU", "O", "AU", "O", "OU", "U", "CCI", "CHI", "CCE", "CHE", "CI", "CHI", "CE", "CHE",
+	"GH", "", "TH", "T", "SZ", "SH", "CZ", "CH", "GN", "NY", "QU", "K")
 
 // Score is the log-likelihood ratio (in nats) that latin is a spelling of
 // other, against latin being an unrelated name: above zero when the model

@@ -106,3 +106,26 @@ func TestTrainTransliteration(t *testing.T) {
 		t.Errorf("training on nothing: %v, want Invalid", err)
 	}
 }
+
+// TestSpokenLatin: the second reading sounds what English spelling
+// misleads on, and leaves the rest to phoneticSpelling.
+func TestSpokenLatin(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Bardot", "BARDO"},        // French final T unsounded
+		{"Rigaud", "RIGO"},         // D unsounded, AU as O
+		{"Fauchet", "FOCHE"},       // both, CH kept
+		{"Ricci", "RICHI"},         // Italian CCI
+		{"Szell", "SHEL"},          // Polish SZ, doubled L as one
+		{"Czesław", "CHESLAW"},     // Polish CZ; Ł folds to L
+		{"Wright", "WRIT"},         // GH unsounded
+		{"Toussaint", "TUSAINT"},   // OU as U; T after a consonant stays
+		{"Rao", "RAO"},             // too short to lose a letter
+		{"de la Cruz", "DELAKRUZ"}, // particles kept as Compact keeps them
+	} {
+		t.Run(c.in, func(t *testing.T) {
+			if got := match.SpokenLatin(c.in); got != c.want {
+				t.Errorf("spokenLatin(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}
