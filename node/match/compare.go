@@ -130,11 +130,13 @@ func newName(s string, tr *Transliteration) name {
 	}
 	if n.script == latin {
 		for _, f := range n.forms {
-			if l := transLatin(f); l != "" && isASCII(f) && !slices.Contains(n.letters, l) {
-				n.letters = append(n.letters, l)
+			if !isASCII(f) {
+				continue
 			}
-			if v := spokenLatin(f); v != "" && isASCII(f) && !slices.Contains(n.letters, v) {
-				n.letters = append(n.letters, v)
+			for _, l := range [...]string{transLatin(f), spokenLatin(f)} {
+				if l != "" && !slices.Contains(n.letters, l) {
+					n.letters = append(n.letters, l)
+				}
 			}
 		}
 	}
