@@ -9,10 +9,11 @@ import (
 // comparing every one in full: a filtering stage by an inverted index of
 // edges, then the full matcher on the few records it leaves.
 //
-// The index files each view's edges to its six nearest neighbours under a
-// quantised (length, direction, direction) key, per finger position. A
-// probe finger looks up the keys its own edges fall near and votes, for
-// each view an entry names, in one of 16 bins of the rotation the two
+// The index files the edges from each view's voting minutiae (voters)
+// to their six nearest neighbours under a quantised (length, direction,
+// direction) key, per finger position. A probe finger looks up the keys
+// its own edges fall near and votes, for each view an entry names, in
+// one of 16 bins of the rotation the two
 // edges imply: a mated view collects many votes in one bin, an impostor's
 // spread thin (a Hough transform over rotation, after Germain, Califano
 // and Colville, "Fingerprint matching using transformation parameter

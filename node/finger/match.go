@@ -1,6 +1,7 @@
 package finger
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -10,8 +11,9 @@ import (
 // Local and Global Structures", ICPR 2000) with the edge tables of
 // SourceAFIS (Robert Važan, sourceafis.machinezoo.com/algorithm):
 //
-//  1. Each minutia is joined to its nearest neighbours by edges; an edge
-//     is described by what rotation and translation cannot change: its
+//  1. Each minutia (in a large print, each of the voters nearest its
+//     middle) is joined to its nearest neighbours by edges; an edge is
+//     described by what rotation and translation cannot change: its
 //     length and both minutiae's directions relative to it.
 //  2. The probe's edges go into a table keyed by those three quantised,
 //     each edge under every key within tolerance, so one lookup per
@@ -38,6 +40,7 @@ const (
 	lenBin            = 12.  // pixels per length bin
 	angBins           = 20   // direction bins per turn
 	roots             = 4    // correspondences tried as anchors
+	maxVoters         = 36   // minutiae whose edges vote, nearest the print's middle
 	pairTol           = 14.  // pairing distance at the anchor, pixels
 	pairTolRel        = 0.08 // and this much of the distance from it
 	pairAngTol        = 21   // pairing direction tolerance, 256ths of a turn (30°)
@@ -155,7 +158,11 @@ func prepare(pts []point) *Prepared {
 		d2 float32
 	}
 	var ns [neighbours + 1]near
+	votes := voters(p.pts)
 	for i, a := range p.pts {
+		if !votes[i] {
+			continue
+		}
 		k := 0
 		for j, b := range p.pts {
 			dx, dy := b.x-a.x, b.y-a.y
@@ -188,6 +195,36 @@ func prepare(pts []point) *Prepared {
 	}
 	p.buildGrid()
 	return p
+}
+
+// voters marks the minutiae whose edges vote: every one, or in a print
+// with more than maxVoters the maxVoters nearest its middle. Voting costs
+// the square of the minutiae voting, and the middle of a print is where
+// two impressions most often overlap and skin stretches least; pairing
+// still counts every minutia.
+func voters(pts []point) []bool {
+	in := make([]bool, len(pts))
+	if len(pts) <= maxVoters {
+		for i := range in {
+			in[i] = true
+		}
+		return in
+	}
+	var cx, cy float32
+	for _, q := range pts {
+		cx, cy = cx+q.x, cy+q.y
+	}
+	cx, cy = cx/float32(len(pts)), cy/float32(len(pts))
+	d2 := func(i int) float32 { return (pts[i].x-cx)*(pts[i].x-cx) + (pts[i].y-cy)*(pts[i].y-cy) }
+	order := make([]int, len(pts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(d2(a), d2(b)) })
+	for _, i := range order[:maxVoters] {
+		in[i] = true
+	}
+	return in
 }
 
 // buildGrid files the minutiae by cell.
