@@ -247,8 +247,13 @@ type Probe struct {
 	Nationality string `json:"nationality,omitempty"`
 	// PlaceOfBirth is compared with the record's, as typed (a town or a
 	// country).
-	PlaceOfBirth string     `json:"place_of_birth,omitempty"`
-	Documents    []Document `json:"documents,omitempty"`
+	PlaceOfBirth string `json:"place_of_birth,omitempty"`
+	// Address is a home address as written ("12 High Street, Leeds"). It
+	// is compared with the record's word by word, and with a given
+	// initial it is a blocking key, so a record is still found when the
+	// surname has changed and the date of birth was recorded wrong.
+	Address   string     `json:"address,omitempty"`
+	Documents []Document `json:"documents,omitempty"`
 	// Fingerprints and Face are biometric templates captured from the
 	// person: matched 1:N at the node, never kept.
 	Fingerprints []Fingerprint `json:"fingerprints,omitempty"`
@@ -288,7 +293,7 @@ func (p *Probe) Kinds() []string {
 // documents. Evaluations and model estimation compare records this way.
 func ProbeOf(r *Record) Probe {
 	p := Probe{Surname: r.Surname, GivenNames: r.GivenNames, DateOfBirth: r.DateOfBirth, Sex: r.Sex,
-		PlaceOfBirth: r.PlaceOfBirth, Documents: r.Documents}
+		PlaceOfBirth: r.PlaceOfBirth, Address: r.Address, Documents: r.Documents}
 	if len(r.Nationalities) > 0 {
 		p.Nationality = r.Nationalities[0]
 	}
@@ -306,7 +311,7 @@ func (p *Probe) Validate() error {
 	if len(p.Documents) > 8 {
 		return fmt.Errorf("probe holds %d documents; at most 8", len(p.Documents))
 	}
-	for _, s := range []string{p.Surname, p.GivenNames, p.Sex, p.Nationality, p.PlaceOfBirth} {
+	for _, s := range []string{p.Surname, p.GivenNames, p.Sex, p.Nationality, p.PlaceOfBirth, p.Address} {
 		if len(s) > 256 {
 			return fmt.Errorf("probe field longer than 256 bytes")
 		}

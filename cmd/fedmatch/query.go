@@ -51,6 +51,7 @@ JSON file with --probe, or read from a document's MRZ with --mrz. Purposes: `+pu
 	dob := fs.String("dob", "", "probe: date of birth, YYYY, YYYY-MM or YYYY-MM-DD")
 	sex := fs.String("sex", "", "probe: sex (M, F, X)")
 	nat := fs.String("nationality", "", "probe: nationality (ICAO code)")
+	address := fs.String("address", "", "probe: home address, as written (\"12 High Street, Leeds\")")
 	probeFile := fs.String("probe", "", "probe as a JSON file (instead of the probe flags)")
 	mrzFile := fs.String("mrz", "", "probe from a document's machine-readable zone, as text in FILE (- for standard input)")
 	lenient := fs.Bool("lenient", false, "with --mrz: correct OCR-confusable characters when that makes a check digit pass")
@@ -69,7 +70,7 @@ JSON file with --probe, or read from a document's MRZ with --mrz. Purposes: `+pu
 	if err != nil {
 		return err
 	}
-	probe := fedmatch.Probe{Surname: *surname, GivenNames: *givenNames, Sex: *sex, Nationality: *nat, Documents: docs}
+	probe := fedmatch.Probe{Surname: *surname, GivenNames: *givenNames, Sex: *sex, Nationality: *nat, Address: *address, Documents: docs}
 	if probe.DateOfBirth, err = fedmatch.ParseDate(*dob); err != nil {
 		return usageErr("--dob: %v", err)
 	}

@@ -63,6 +63,37 @@ func (p *Person) PlaceOfBirth() string {
 	return places[(h%len(places)+len(places))%len(places)]
 }
 
+// streets, streetTypes and towns make home addresses, one per person,
+// drawn like places from the passport number.
+var (
+	streets = []string{"High", "Station", "Church", "Victoria", "Green", "Manor", "Park", "Queen", "Mill", "King",
+		"Albert", "Garden", "Bridge", "Chapel", "Cedar", "Elm", "Willow", "Orchard", "Meadow", "River",
+		"Lindenallee", "Goethe", "Schiller", "Mozart", "Voltaire", "Garibaldi", "Mazzini", "Cervantes", "Kościuszko", "Atatürk",
+		"Abbey", "Beech", "Castle", "Dover", "Forest", "Grove", "Hawthorn", "Highfield", "Kingsway", "Laburnum",
+		"Maple", "Nelson", "Oakwood", "Poplar", "Primrose", "Rosemary", "Sandy", "Thornton", "Windsor", "York",
+		"Bahnhof", "Kirchweg", "Lessing", "Rembrandt", "Pasteur", "Verdi", "Chopin", "Sibelius", "Dvořák", "Bolívar"}
+	streetTypes = []string{"Street", "Road", "Avenue", "Lane", "Close", "Way", "Crescent", "Place"}
+	towns       = []string{"Leeds", "Bristol", "Glasgow", "Cardiff", "Belfast", "Hamburg", "Köln", "Marseille", "Torino",
+		"Sevilla", "Kraków", "Rotterdam", "Göteborg", "Porto", "Dublin", "Gent", "Graz", "Brno", "Cluj", "Izmir"}
+	// abbreviations are how a clerk shortens a street type.
+	abbreviations = strings.NewReplacer("Street", "St", "Road", "Rd", "Avenue", "Ave", "Crescent", "Cres", "Place", "Pl")
+)
+
+// Address returns p's home address.
+func (p *Person) Address() string {
+	h := uint32(17)
+	for _, c := range p.Passport.Number {
+		h = h*16777619 ^ uint32(c)
+	}
+	return address(h)
+}
+
+// address makes an address from h's bits.
+func address(h uint32) string {
+	return fmt.Sprintf("%d %s %s, %s", 1+h%400, streets[h/400%uint32(len(streets))],
+		streetTypes[h/24000%uint32(len(streetTypes))], towns[h/192000%uint32(len(towns))])
+}
+
 // exonyms are places as another country's agency may write them.
 var exonyms = map[string]string{"München": "Munich", "Roma": "Rome", "Warszawa": "Warsaw", "Bucureşti": "Bucharest",
 	"İstanbul": "Istanbul", "Hà Nội": "Hanoi", "Ciudad de México": "Mexico City", "Moskva": "Moscow", "Kyiv": "Kiev",
@@ -119,6 +150,7 @@ func (g *Gen) Record(id string, p Person, now int) *fedmatch.Record {
 		RetentionUntil: fedmatch.Date(fmt.Sprintf("%04d%s", year+6, collected[4:])),
 		Surname:        p.Surname, GivenNames: p.GivenNames, DateOfBirth: p.DateOfBirth, Sex: p.Sex,
 		Nationalities: []string{p.Nationality}, Documents: []fedmatch.Document{p.Passport}, PlaceOfBirth: p.PlaceOfBirth(),
+		Address: p.Address(),
 	}
 	if cat == fedmatch.ArrestBiometrics {
 		r.Flags = append(r.Flags, fedmatch.FlagNationalSecurity)
@@ -168,8 +200,9 @@ func (g *Gen) Misspell(s string) string {
 // own script, given names reordered, shortened to an initial or missing a
 // middle name, surname and given name swapped, a date of birth with day
 // and month swapped, a year off by one, a mistyped digit, or only partly
-// known, a missing sex or nationality, and a passport renewed, mistyped
-// or not held. Most variants carry one or two errors; some none.
+// known, a missing sex or nationality, an address missing (in half of
+// them), out of date, mistyped or abbreviated, and a passport renewed,
+// mistyped or not held. Most variants carry one or two errors; some none.
 func (g *Gen) Variant(p Person) fedmatch.Probe {
 	pr := p.Probe()
 	pr.PlaceOfBirth = p.PlaceOfBirth()
@@ -247,6 +280,17 @@ func (g *Gen) Variant(p Person) fedmatch.Probe {
 		pr.PlaceOfBirth = places[g.r.IntN(len(places))]
 	}
 	switch {
+	case odds(2): // not asked, or not known
+	case odds(8): // moved
+		pr.Address = address(g.r.Uint32())
+	case odds(6):
+		pr.Address = g.Misspell(p.Address())
+	case odds(6):
+		pr.Address = abbreviations.Replace(p.Address())
+	default:
+		pr.Address = p.Address()
+	}
+	switch {
 	case odds(3):
 		pr.Documents = nil
 	case odds(8): // renewed: a new number
@@ -302,7 +346,7 @@ func Twice(n int, seed uint64) (recs []*fedmatch.Record, who []int) {
 		a.Aliases = nil // the variant, not an alias, is the second record
 		v := g.Variant(p)
 		b := &fedmatch.Record{ID: fmt.Sprintf("p%d-b", i), Category: a.Category, CollectedAt: a.CollectedAt, RetentionUntil: a.RetentionUntil,
-			Surname: v.Surname, GivenNames: v.GivenNames, DateOfBirth: v.DateOfBirth, Sex: v.Sex, PlaceOfBirth: v.PlaceOfBirth, Documents: v.Documents}
+			Surname: v.Surname, GivenNames: v.GivenNames, DateOfBirth: v.DateOfBirth, Sex: v.Sex, PlaceOfBirth: v.PlaceOfBirth, Address: v.Address, Documents: v.Documents}
 		if v.Nationality != "" {
 			b.Nationalities = []string{v.Nationality}
 		}

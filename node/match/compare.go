@@ -21,6 +21,7 @@ type fields struct {
 	sex        byte // 'M', 'F' or 0
 	nats       []string
 	pob        string
+	addr       []string // the address's words and numbers (addressTokens), sorted: compared order-free
 	docs       []docFields
 }
 
@@ -29,8 +30,9 @@ type docFields struct {
 	status                string // lost, stolen, fraudulent, or ""
 }
 
-func newFields(tr *Transliteration, surname, given string, aliases []string, dob fedmatch.Date, sex string, nats []string, pob string, docs []fedmatch.Document) *fields {
-	f := &fields{dob: dob, pob: Compact(pob)}
+func newFields(tr *Transliteration, surname, given string, aliases []string, dob fedmatch.Date, sex string, nats []string, pob, addr string, docs []fedmatch.Document) *fields {
+	f := &fields{dob: dob, pob: Compact(pob), addr: addressTokens(addr)}
+	slices.Sort(f.addr)
 	if n := newName(surname, tr); n.forms[0] != "" {
 		f.surnames = append(f.surnames, n)
 	}
@@ -66,7 +68,7 @@ func newFields(tr *Transliteration, surname, given string, aliases []string, dob
 }
 
 func recordFields(r *fedmatch.Record, tr *Transliteration) *fields {
-	return newFields(tr, r.Surname, r.GivenNames, r.Aliases, r.DateOfBirth, r.Sex, r.Nationalities, r.PlaceOfBirth, r.Documents)
+	return newFields(tr, r.Surname, r.GivenNames, r.Aliases, r.DateOfBirth, r.Sex, r.Nationalities, r.PlaceOfBirth, r.Address, r.Documents)
 }
 
 func probeFields(p *fedmatch.Probe, tr *Transliteration) *fields {
@@ -74,7 +76,7 @@ func probeFields(p *fedmatch.Probe, tr *Transliteration) *fields {
 	if p.Nationality != "" {
 		nats = []string{p.Nationality}
 	}
-	return newFields(tr, p.Surname, p.GivenNames, nil, p.DateOfBirth, p.Sex, nats, p.PlaceOfBirth, p.Documents)
+	return newFields(tr, p.Surname, p.GivenNames, nil, p.DateOfBirth, p.Sex, nats, p.PlaceOfBirth, p.Address, p.Documents)
 }
 
 // swappedNames returns p's fields with surname and first given name
@@ -389,6 +391,12 @@ func pairedAverage[T any](a, b []T, sim func(x, y T) float64) float64 {
 	if len(a) > len(b) {
 		a, b = b, a
 	}
+	return bestSum(a, b, sim) / float64(len(a))
+}
+
+// bestSum is the sum over a's items of each one's best similarity with an
+// item of b.
+func bestSum[T any](a, b []T, sim func(x, y T) float64) float64 {
 	sum := 0.0
 	for _, x := range a {
 		best := 0.0
@@ -397,7 +405,7 @@ func pairedAverage[T any](a, b []T, sim func(x, y T) float64) float64 {
 		}
 		sum += best
 	}
-	return sum / float64(len(a))
+	return sum
 }
 
 // dobLevel compares dates that may be partial (see ComparisonSpecs).
@@ -479,6 +487,58 @@ func placeLevel(a, b string) int8 {
 	return 1
 }
 
+// addressTokens folds an address into its words and numbers, in order:
+// letters without accents in upper case, and runs of ASCII digits, each a
+// token of its own ("12a Rue d'Écosse" is 12 A RUE D ECOSSE).
+func addressTokens(s string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !isDigit(r) }) {
+		for w != "" {
+			i := strings.IndexFunc(w, func(r rune) bool { return isDigit(r) != isDigit(rune(w[0])) })
+			if i < 0 {
+				i = len(w)
+			}
+			if t := w[:i]; isDigit(rune(t[0])) {
+				out = append(out, t)
+			} else if t = Normalize(t); t != "" {
+				out = append(out, strings.Fields(t)...)
+			}
+			w = w[i:]
+		}
+	}
+	return out
+}
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+// addressLevel compares addresses (addressTokens, sorted) word by word,
+// order-free: the same words and numbers; every number of each side in
+// the other and words alike (Jaro–Winkler averaged over both sides' words,
+// each paired with its likest in the other, at least closeJW); or
+// different. Numbers must agree for "close" because a house or flat
+// number one off is another household.
+func addressLevel(a, b []string) int8 {
+	switch {
+	case len(a) == 0 || len(b) == 0:
+		return Missing
+	case slices.Equal(a, b):
+		return 0
+	case numbersIn(a, b) && numbersIn(b, a) && (bestSum(a, b, JaroWinkler)+bestSum(b, a, JaroWinkler))/float64(len(a)+len(b)) >= closeJW:
+		return 1
+	}
+	return 2
+}
+
+// numbersIn reports whether every number token of a is in b.
+func numbersIn(a, b []string) bool {
+	for _, t := range a {
+		if isDigit(rune(t[0])) && !slices.Contains(b, t) {
+			return false
+		}
+	}
+	return true
+}
+
 // documentLevel compares documents of the same issuing state; Missing
 // when no two are of the same state.
 func documentLevel(ps, rs []docFields) int8 {
@@ -550,11 +610,13 @@ func compareDecisive(p, r *fields, v *Vector) {
 	v[CmpDocument] = documentLevel(p.docs, r.docs)
 }
 
-// compareMinor fills the levels of sex, nationality and place of birth.
+// compareMinor fills the levels of sex, nationality, place of birth and
+// address.
 func compareMinor(p, r *fields, v *Vector) {
 	v[CmpSex] = sexLevel(p.sex, r.sex)
 	v[CmpNationality] = nationalityLevel(p.nats, r.nats)
 	v[CmpPlaceOfBirth] = placeLevel(p.pob, r.pob)
+	v[CmpAddress] = addressLevel(p.addr, r.addr)
 }
 
 // compareFields returns the levels of p against r, names read straight.

@@ -72,6 +72,25 @@ func TestModel_Parse(t *testing.T) {
 			}
 		})
 	}
+	t.Run("saved before address", func(t *testing.T) {
+		m, _ := match.ParseModel(def.Marshal())
+		m.Comparisons = m.Comparisons[:match.CmpAddress]
+		old, err := match.ParseModel(m.Marshal())
+		if err != nil {
+			t.Fatalf("a model without the appended address comparison: %v, want it read", err)
+		}
+		var v match.Vector
+		for i := range v {
+			v[i] = match.Missing
+		}
+		w := old.Weight(v)
+		for l := range match.ComparisonSpecs()[match.CmpAddress].Levels {
+			v[match.CmpAddress] = int8(l)
+			if got := old.Weight(v); got != w {
+				t.Errorf("address level %d weighs %.2f bits; want nothing until estimated", l, got-w)
+			}
+		}
+	})
 	if _, err := match.ParseModel([]byte(`{"prior": 0.1, "extra": 1}`)); !fedmatch.IsCode(err, fedmatch.Malformed) {
 		t.Fatalf("unknown field: %v, want Malformed", err)
 	}

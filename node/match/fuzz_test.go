@@ -10,7 +10,7 @@ import (
 
 // FuzzMatch: a probe's names come from another agency; preparing and
 // scoring it, in any script or none, must never panic, and a score is a
-// probability.
+// probability. The place string is also the probe's address.
 func FuzzMatch(f *testing.F) {
 	f.Add("Müller", "Anna Maria", "1979-05", "München", "C01X00T47")
 	f.Add("ピノック", "トゥホルスキー", "", "", "")
@@ -18,9 +18,10 @@ func FuzzMatch(f *testing.F) {
 	f.Add("van der Berg", "J", "1984-02-29", "", "x")
 	f.Add("\xff\xfe", "ッ", "1984-13", "ー", "")
 	f.Add("김민수", "克魯森", "", "סנדלר", "A1")
+	f.Add("Okafor", "Chidi", "1984", "12a Rue d'Écosse 75001 ٣ 4 Ⅻ", "")
 	recs := []*fedmatch.Record{
 		{Surname: "Müller", GivenNames: "Anna Maria", DateOfBirth: "1979-05-17", Sex: "F", PlaceOfBirth: "München",
-			Aliases: []string{"al-Tirawi"}, Documents: []fedmatch.Document{{Number: "C01X00T47", IssuingState: "DEU", Status: "stolen"}}},
+			Address: "12a Rue d'Écosse, 75001 Paris", Aliases: []string{"al-Tirawi"}, Documents: []fedmatch.Document{{Number: "C01X00T47", IssuingState: "DEU", Status: "stolen"}}},
 		{Surname: "김", GivenNames: "ピノック", DateOfBirth: "1980"},
 		{Surname: "סנדלר"},
 	}
@@ -30,7 +31,7 @@ func FuzzMatch(f *testing.F) {
 		fields[i] = m.Index(r).Fields
 	}
 	f.Fuzz(func(t *testing.T, surname, given, dob, place, doc string) {
-		p := fedmatch.Probe{Surname: surname, GivenNames: given, DateOfBirth: fedmatch.Date(dob), PlaceOfBirth: place}
+		p := fedmatch.Probe{Surname: surname, GivenNames: given, DateOfBirth: fedmatch.Date(dob), PlaceOfBirth: place, Address: place}
 		if doc != "" {
 			p.Documents = []fedmatch.Document{{Number: doc, IssuingState: "DEU"}}
 		}

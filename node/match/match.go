@@ -112,7 +112,7 @@ func (q *query) weigh(rf *fields) (Vector, float64, bool) {
 	// and then nothing else need be compared.
 	compareDecisive(q.f, rf, &v)
 	w := model.Weight(v)
-	if w+model.best[CmpSex]+model.best[CmpNationality]+model.best[CmpPlaceOfBirth]+model.best[CmpSurname]+model.best[CmpGiven] < q.m.floor {
+	if w+model.best[CmpSex]+model.best[CmpNationality]+model.best[CmpPlaceOfBirth]+model.best[CmpAddress]+model.best[CmpSurname]+model.best[CmpGiven] < q.m.floor {
 		return v, w, false
 	}
 	compareMinor(q.f, rf, &v)
@@ -160,6 +160,7 @@ const (
 	keyYearIni = "sz:"  // first three letters of surname + birth year + first given initial: sy: narrowed for large stores
 	keySound   = "ph:"  // consonant skeleton of surname + birth year: survives spelling and script (SANDLER, סנדלר)
 	keyDayIni  = "sm:"  // first three letters of surname + birth month and day + a given initial: survives a mistyped year
+	keyAddress = "ad:"  // a house number + the first four letters of the street's name + a given initial: survives a changed surname and a wrong date of birth
 )
 
 // RecordKeys returns the blocking keys of a record.
@@ -202,6 +203,7 @@ func recordKeys(r *fedmatch.Record, f *fields) []string {
 	if r.DateOfBirth.Full() {
 		ks = append(ks, keyDOB+string(r.DateOfBirth))
 	}
+	ks = append(ks, addressKeys(addressTokens(r.Address), ins)...) // in order, as f.addr is not
 	slices.Sort(ks)
 	return slices.Compact(ks)
 }
@@ -215,6 +217,8 @@ func (m *Matcher) ProbeKeys(p *fedmatch.Probe) []string {
 	for _, d := range p.Documents {
 		ks = append(ks, docKey(d), digitsKey(d))
 	}
+	ins := initials(strings.Fields(Normalize(p.GivenNames)))
+	ks = append(ks, addressKeys(addressTokens(p.Address), ins)...)
 	forms := Forms(p.Surname)
 	if forms[0] != "" {
 		ks = append(ks, namesKeys(forms, p.GivenNames)...)
@@ -230,7 +234,6 @@ func (m *Matcher) ProbeKeys(p *fedmatch.Probe) []string {
 		slices.Sort(ks)
 		return slices.Compact(ks)
 	}
-	ins := initials(strings.Fields(Normalize(p.GivenNames)))
 	for _, c := range forms {
 		if k := initialKey(c, ins); k != "" {
 			ks = append(ks, k)
@@ -325,6 +328,42 @@ func namesKeys(surnameForms []string, given string) []string {
 	}
 	return ks
 }
+
+// addressKeys are an address's first two house numbers (addressTokens),
+// each with the first four letters of the first word of four letters or
+// more after it and before the next number, and each given initial (ins,
+// from initials): "12 St George Road" for Anna is 12|GEOR|A. The initial
+// narrows a key to a household, not every 12 High Street in the country,
+// and survives a new surname. Short words (ST, RUE, NSW) are passed over,
+// so a key names a street, not a district: a postcode followed by a state
+// makes none. So are the long words clerks shorten (SAINT to ST, NORTH to
+// N), so the full and the short form key alike.
+func addressKeys(toks, ins []string) []string {
+	var ks []string
+	streets := 0
+	for i := 0; i < len(toks) && streets < 2; i++ {
+		if !isDigit(rune(toks[i][0])) {
+			continue
+		}
+		for _, w := range toks[i+1:] {
+			if isDigit(rune(w[0])) {
+				break
+			}
+			if r := []rune(w); len(r) >= 4 && !abbreviated[w] {
+				for _, in := range ins {
+					ks = append(ks, keyAddress+toks[i]+"|"+string(r[:4])+"|"+in)
+				}
+				streets++
+				break
+			}
+		}
+	}
+	return ks
+}
+
+// abbreviated are the words of a street's name often written short.
+var abbreviated = map[string]bool{"SAINT": true, "SAINTE": true, "SANKT": true, "MOUNT": true, "NORTH": true,
+	"SOUTH": true, "EAST": true, "WEST": true, "UPPER": true, "LOWER": true, "GREAT": true, "LITTLE": true}
 
 // digitsKey is the document key with the number's characters sorted, so a
 // number with two characters transposed still meets its record.

@@ -62,6 +62,7 @@ func TestNormalize(t *testing.T) {
 func TestCompare(t *testing.T) {
 	rec := &fedmatch.Record{Surname: "Müller", GivenNames: "Anna Maria", DateOfBirth: "1984-03-04", Sex: "F",
 		Nationalities: []string{"DEU", "AUT"}, PlaceOfBirth: "München", Aliases: []string{"Anna Schmidt"},
+		Address:   "12a Rue d'Écosse, 75001 Paris",
 		Documents: []fedmatch.Document{{Number: "C01X00T47", IssuingState: "DEU"}}}
 	specs := match.ComparisonSpecs()
 	tests := []struct {
@@ -99,6 +100,12 @@ func TestCompare(t *testing.T) {
 		{"document transposed", fedmatch.Probe{Documents: []fedmatch.Document{{Number: "C01X00T74", IssuingState: "DEU"}}}, match.CmpDocument, "transposed"},
 		{"document one character", fedmatch.Probe{Documents: []fedmatch.Document{{Number: "C01X00T48", IssuingState: "DEU"}}}, match.CmpDocument, "one_character"},
 		{"document different", fedmatch.Probe{Documents: []fedmatch.Document{{Number: "X99", IssuingState: "DEU"}}}, match.CmpDocument, "different"},
+		{"address same, reordered", fedmatch.Probe{Address: "PARIS 75001, 12 A rue d ecosse"}, match.CmpAddress, "same"},
+		{"address close: a typo", fedmatch.Probe{Address: "12a Rue d'Ecose, 75001 Paris"}, match.CmpAddress, "close"},
+		{"address close: a word missing", fedmatch.Probe{Address: "12a Rue d'Écosse, Paris 75001 France"}, match.CmpAddress, "close"},
+		{"address different: next door", fedmatch.Probe{Address: "14a Rue d'Écosse, 75001 Paris"}, match.CmpAddress, "different"},
+		{"address different", fedmatch.Probe{Address: "3 Harbour Road, Manly"}, match.CmpAddress, "different"},
+		{"address missing", fedmatch.Probe{Address: " ,- "}, match.CmpAddress, ""},
 		{"document other state", fedmatch.Probe{Documents: []fedmatch.Document{{Number: "C01X00T47", IssuingState: "AUT"}}}, match.CmpDocument, ""},
 	}
 	for _, tc := range tests {
@@ -184,6 +191,7 @@ func TestMatcher_ScoreFewFields(t *testing.T) {
 func TestMatcher_Keys(t *testing.T) {
 	m := match.New(match.DefaultConfig(), nil)
 	rec := &fedmatch.Record{Surname: "Müller", GivenNames: "Anna", DateOfBirth: "1979-05-17", Aliases: []string{"Anna Schmidt"},
+		Address:   "12 Saint George's Road, Leeds",
 		Documents: []fedmatch.Document{{Number: "C01X00T47", IssuingState: "DEU"}}}
 	rk := map[string]bool{}
 	for _, k := range m.RecordKeys(rec) {
@@ -191,13 +199,14 @@ func TestMatcher_Keys(t *testing.T) {
 	}
 	for _, p := range []fedmatch.Probe{
 		{Documents: []fedmatch.Document{{Number: "c01x 00t47", IssuingState: "deu"}}},
-		{Surname: "MUELLER-X", DateOfBirth: "1979-05-17"},                                            // by date of birth
-		{Surname: "Muler", DateOfBirth: "1979"},                                                      // by prefix and year
-		{Surname: "schmidt"},                                                                         // by alias
-		{Surname: "Muller", DateOfBirth: "1980-05-17"},                                               // year off by one
-		{Surname: "Muler", DateOfBirth: "1979-05"},                                                   // partial date: prefix and year
-		{Surname: "Anna", GivenNames: "Müller"},                                                      // swapped, no date: names key
-		{Surname: "Xyz", Documents: []fedmatch.Document{{Number: "C01X00T74", IssuingState: "DEU"}}}, // transposed number
+		{Surname: "MUELLER-X", DateOfBirth: "1979-05-17"},                                                         // by date of birth
+		{Surname: "Muler", DateOfBirth: "1979"},                                                                   // by prefix and year
+		{Surname: "schmidt"},                                                                                      // by alias
+		{Surname: "Muller", DateOfBirth: "1980-05-17"},                                                            // year off by one
+		{Surname: "Muler", DateOfBirth: "1979-05"},                                                                // partial date: prefix and year
+		{Surname: "Anna", GivenNames: "Müller"},                                                                   // swapped, no date: names key
+		{Surname: "Xyz", Documents: []fedmatch.Document{{Number: "C01X00T74", IssuingState: "DEU"}}},              // transposed number
+		{Surname: "Herbert", GivenNames: "Anna", DateOfBirth: "1911-11-01", Address: "flat 2, 12 St George's Rd"}, // by address alone
 	} {
 		shared := false
 		for _, k := range m.ProbeKeys(&p) {
@@ -206,6 +215,38 @@ func TestMatcher_Keys(t *testing.T) {
 		if !shared {
 			t.Errorf("probe %+v shares no key with the record (%v)", p, m.RecordKeys(rec))
 		}
+	}
+}
+
+// TestMatcher_AddressKeys: an address is keyed by its house numbers, each
+// with the street's name and the given initial, never by a district alone.
+func TestMatcher_AddressKeys(t *testing.T) {
+	m := match.New(match.DefaultConfig(), nil)
+	for _, tc := range []struct {
+		name, address string
+		want          []string
+	}{
+		{"number and street", "123, slessor crescent, glebe garden, wisemans ferry, 2517, nsw", []string{"ad:123|SLES|A"}},
+		{"short words skipped", "12 St. George's Road", []string{"ad:12|GEOR|A"}},
+		{"flat and house", "Flat 4, 12 High Street", []string{"ad:12|HIGH|A"}},
+		{"two numbers", "4 Elm Close, 12 High Street", []string{"ad:12|HIGH|A", "ad:4|CLOS|A"}},
+		{"number glued to a letter", "12a Rue d'Écosse", []string{"ad:12|ECOS|A"}},
+		{"postcode and state", "2517 NSW", nil},
+		{"no number", "Glebe Garden", nil},
+		{"another script", "ул. Ленина, д. 5, кв. 12", nil},
+		{"another script, number first", "5 Ленина", []string{"ad:5|ЛЕНИ|A"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, k := range m.RecordKeys(&fedmatch.Record{Surname: "X", GivenNames: "Anna", Address: tc.address}) {
+				if strings.HasPrefix(k, "ad:") {
+					got = append(got, k)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("address keys %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -44,6 +44,7 @@ const (
 	CmpNationality
 	CmpPlaceOfBirth
 	CmpDocument
+	CmpAddress
 	numComparisons
 )
 
@@ -71,6 +72,7 @@ func ComparisonSpecs() []ComparisonSpec {
 		{"nationality", []string{"agree", "differ"}},
 		{"place_of_birth", []string{"similar", "different"}},
 		{"document", []string{"same_number", "transposed", "one_character", "different"}},
+		{"address", []string{"same", "close", "different"}},
 	}
 }
 
@@ -138,10 +140,30 @@ func ParseModel(b []byte) (*Model, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, fedmatch.E(op, fedmatch.Malformed, "%w", err)
 	}
+	m.appendMissing()
 	if err := m.init(); err != nil {
 		return nil, fedmatch.E(op, fedmatch.Invalid, "%w", err)
 	}
 	return &m, nil
+}
+
+// appendMissing completes a model saved before comparisons were appended
+// to ComparisonSpecs (address, the last) with those comparisons at m = u:
+// they weigh nothing, so a node's estimated model keeps loading and scores
+// as it did, until it is estimated again. A model whose comparisons are
+// not a prefix of the specs is left for init to refuse.
+func (m *Model) appendMissing() {
+	specs := ComparisonSpecs()
+	if len(m.Comparisons) >= len(specs) {
+		return
+	}
+	for _, s := range specs[len(m.Comparisons):] {
+		even := make([]float64, len(s.Levels))
+		for i := range even {
+			even[i] = 1 / float64(len(even))
+		}
+		m.Comparisons = append(m.Comparisons, Comparison{Name: s.Name, Levels: s.Levels, M: even, U: slices.Clone(even)})
+	}
 }
 
 // Marshal encodes the model as indented JSON.
