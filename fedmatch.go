@@ -311,9 +311,10 @@ func (p *Probe) Validate() error {
 	if len(p.Documents) > 8 {
 		return fmt.Errorf("probe holds %d documents; at most 8", len(p.Documents))
 	}
-	for _, s := range []string{p.Surname, p.GivenNames, p.Sex, p.Nationality, p.PlaceOfBirth, p.Address} {
-		if len(s) > 256 {
-			return fmt.Errorf("probe field longer than 256 bytes")
+	for _, f := range []struct{ name, value string }{{"surname", p.Surname}, {"given_names", p.GivenNames}, {"sex", p.Sex},
+		{"nationality", p.Nationality}, {"place_of_birth", p.PlaceOfBirth}, {"address", p.Address}} {
+		if len(f.value) > 256 {
+			return fmt.Errorf("%s is %d bytes; at most 256", f.name, len(f.value))
 		}
 	}
 	for i, d := range p.Documents {

@@ -35,3 +35,26 @@ func TestRecord_Validate(t *testing.T) {
 		})
 	}
 }
+
+func TestProbe_Validate(t *testing.T) {
+	tests := []struct {
+		name  string
+		probe fedmatch.Probe
+		want  string // part of the error; "" for none
+	}{
+		{"names", fedmatch.Probe{Surname: "Okafor", GivenNames: "Chidi"}, ""},
+		{"names and address", fedmatch.Probe{Surname: "Herbert", Address: "123 Slessor Crescent, Wisemans Ferry"}, ""},
+		{"nothing to match on", fedmatch.Probe{GivenNames: "Chidi", Address: "123 Slessor Crescent"}, "needs a surname"},
+		{"address too long", fedmatch.Probe{Surname: "Okafor", Address: strings.Repeat("12 High Street ", 20)}, "address is 300 bytes"},
+		{"surname too long", fedmatch.Probe{Surname: strings.Repeat("x", 257)}, "surname is 257 bytes"},
+		{"bad date", fedmatch.Probe{Surname: "Okafor", DateOfBirth: "1984-13"}, "1984-13"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.probe.Validate()
+			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("Validate() = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

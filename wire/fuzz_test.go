@@ -40,6 +40,7 @@ func FuzzProbe(f *testing.F) {
 	f.Add([]byte(`{"surname":"Okafor","given_names":"Chidi","date_of_birth":"1984-02"}`))
 	f.Add([]byte(`{"documents":[{"number":"123456789","issuing_state":"GBR"}]}`))
 	f.Add([]byte(`{"date_of_birth":"1984-13"}`))
+	f.Add([]byte(`{"surname":"Herbert","given_names":"April","address":"123, slessor crescent, wisemans ferry, 2517, nsw"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var p fedmatch.Probe
 		if json.Unmarshal(b, &p) != nil || p.Validate() != nil {
