@@ -60,6 +60,8 @@ func TestModel_Parse(t *testing.T) {
 	}{
 		{"prior not a probability", func(m *match.Model) { m.Prior = 1 }},
 		{"comparison missing", func(m *match.Model) { m.Comparisons = m.Comparisons[1:] }},
+		{"no comparisons", func(m *match.Model) { m.Comparisons = nil }},
+		{"two comparisons missing", func(m *match.Model) { m.Comparisons = m.Comparisons[:match.CmpAddress-1] }},
 		{"level renamed", func(m *match.Model) { m.Comparisons[0].Levels = []string{"a", "b", "c", "d"} }},
 		{"m does not sum to 1", func(m *match.Model) { m.Comparisons[0].M = []float64{0.5, 0.5, 0.5, 0.5} }},
 		{"u of 0", func(m *match.Model) { m.Comparisons[0].U = []float64{0, 0.5, 0.25, 0.25} }},

@@ -148,13 +148,14 @@ func ParseModel(b []byte) (*Model, error) {
 }
 
 // appendMissing completes a model saved before comparisons were appended
-// to ComparisonSpecs (address, the last) with those comparisons at m = u:
+// to ComparisonSpecs (from CmpAddress on) with those comparisons at m = u:
 // they weigh nothing, so a node's estimated model keeps loading and scores
-// as it did, until it is estimated again. A model whose comparisons are
-// not a prefix of the specs is left for init to refuse.
+// as it did, until it is estimated again. A model with fewer comparisons
+// than the first models had, or whose comparisons are not a prefix of the
+// specs, is left for init to refuse.
 func (m *Model) appendMissing() {
 	specs := ComparisonSpecs()
-	if len(m.Comparisons) >= len(specs) {
+	if len(m.Comparisons) < CmpAddress || len(m.Comparisons) >= len(specs) {
 		return
 	}
 	for _, s := range specs[len(m.Comparisons):] {
