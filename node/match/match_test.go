@@ -262,11 +262,25 @@ func TestMatcher_KeysSwappedDate(t *testing.T) {
 	t.Fatalf("day/month swap shares no key: record %v, probe %v", rk, pk)
 }
 
+// BenchmarkMatcher_Score scores one probe against one record: Latin
+// names, and names in another script against Latin ones, which the
+// learned transliteration scores.
 func BenchmarkMatcher_Score(b *testing.B) {
 	m := match.New(match.DefaultConfig(), nil)
-	rec := &fedmatch.Record{Surname: "Müller", GivenNames: "Anna Maria", DateOfBirth: "1979-05-17"}
-	p := &fedmatch.Probe{Surname: "Muler", GivenNames: "Anna", DateOfBirth: "1979-05-17"}
-	for b.Loop() {
-		m.Score(p, rec)
+	for _, bc := range []struct {
+		name string
+		rec  *fedmatch.Record
+		p    *fedmatch.Probe
+	}{
+		{"latin", &fedmatch.Record{Surname: "Müller", GivenNames: "Anna Maria", DateOfBirth: "1979-05-17"},
+			&fedmatch.Probe{Surname: "Muler", GivenNames: "Anna", DateOfBirth: "1979-05-17"}},
+		{"cross-script", &fedmatch.Record{Surname: "麦克唐纳", GivenNames: "迈克尔", DateOfBirth: "1979-05-17"},
+			&fedmatch.Probe{Surname: "McDonnell", GivenNames: "Michael", DateOfBirth: "1979-05-17"}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				m.Score(bc.p, bc.rec)
+			}
+		})
 	}
 }

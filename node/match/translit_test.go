@@ -57,6 +57,10 @@ func TestParseTransliteration(t *testing.T) {
 		{"calibration short", `{"max_latin": 4, "calibration": {"cyrillic": [1, 2]}}`, fedmatch.Invalid},
 		{"calibration huge", `{"max_latin": 4, "calibration": {"kana": [-1e308, 0, 1, 1e308]}}`, fedmatch.Invalid},
 		{"unit without spellings", `{"max_latin": 1, "spell": {"00": {}}, "calibration": {"kana": [0, 0.1, 1, 1]}}`, fedmatch.Invalid},
+		{"unknown context", `{"max_latin": 4, "spell": {"и": {"I": 0.1}}, "context": {"after": {"и": {"I": 1}}}}`, fedmatch.Invalid},
+		{"context of an unknown unit", `{"max_latin": 4, "spell": {"и": {"I": 0.1}}, "context": {"vowel": {"е": {"E": 1}}}}`, fedmatch.Invalid},
+		{"context spelling too long", `{"max_latin": 2, "spell": {"и": {"I": 0.1}}, "context": {"vowel": {"и": {"YII": 1}}}}`, fedmatch.Invalid},
+		{"context count zero", `{"max_latin": 4, "spell": {"и": {"I": 0.1}}, "context": {"vowel": {"и": {"I": 0}}}}`, fedmatch.Invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := match.ParseTransliteration([]byte(tc.in))
@@ -104,6 +108,59 @@ func TestTrainTransliteration(t *testing.T) {
 	}
 	if _, err := match.TrainTransliteration([]match.TransPair{{Latin: "Smith", Other: ""}}, 1); !fedmatch.IsCode(err, fedmatch.Invalid) {
 		t.Errorf("training on nothing: %v, want Invalid", err)
+	}
+}
+
+// TestTrainTransliteration_Context: a spelling is learnt in the context
+// the unit before it leaves. In these pairs О is spelt O after a
+// consonant and W after a vowel (as Russian writes Е as E and YE). A
+// model without context prefers Sow to Swo too, having learnt OW as one
+// spelling of О; in context it must prefer it by a nat more.
+func TestTrainTransliteration_Context(t *testing.T) {
+	var pairs []match.TransPair
+	for range 20 {
+		pairs = append(pairs,
+			match.TransPair{Latin: "T", Other: "Т"},
+			match.TransPair{Latin: "L", Other: "Л"},
+			match.TransPair{Latin: "S", Other: "С"},
+			match.TransPair{Latin: "O", Other: "О"},
+			match.TransPair{Latin: "Tow", Other: "Тоо"},
+			match.TransPair{Latin: "Low", Other: "Лоо"},
+			match.TransPair{Latin: "Lot", Other: "Лот"},
+			match.TransPair{Latin: "Towl", Other: "Тоол"},
+		)
+	}
+	tr, err := match.TrainTransliteration(pairs, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gap := func(tr *match.Transliteration) float64 {
+		return tr.Conditional("Sow", "Соо") - tr.Conditional("Swo", "Соо")
+	}
+	in, flat := gap(tr), gap(tr.WithoutContext())
+	t.Logf("log P(Sow | Соо) - log P(Swo | Соо): %.2f in context, %.2f without", in, flat)
+	if !(in > 1 && in > flat+1) {
+		t.Errorf("Sow is likelier than Swo by %.2f nats in context and %.2f without: want more than a nat, and a nat more in context", in, flat)
+	}
+}
+
+// TestTransliteration_WithoutContext: a model saved before spellings were
+// learnt in context still loads, and still scores a name's own spelling
+// above another's.
+func TestTransliteration_WithoutContext(t *testing.T) {
+	b, err := match.DefaultTransliteration().WithoutContext().Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte(`"context"`)) {
+		t.Fatal("the model without context still has one")
+	}
+	tr, err := match.ParseTransliteration(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same, other := tr.Score("Wang Xiaoming", "王小明"), tr.Score("Wang Xiaoming", "李娜"); !(same > 0 && same > other) {
+		t.Errorf("Score(Wang Xiaoming, 王小明) = %.2f, against 李娜 %.2f: want the first above zero and the second", same, other)
 	}
 }
 
