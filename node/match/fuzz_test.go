@@ -75,6 +75,7 @@ func FuzzParseTransliteration(f *testing.F) {
 	f.Add([]byte(`{"max_latin": 4, "spell": {"ш": {"SH": 0.2, "S": 0.05}, "а": {"A": 0.3}}, "letters": {"^S": 0.1, "H$": 0.2}, "calibration": {"cyrillic": [1, 2, 3, 4]}}`))
 	f.Add([]byte(`{"max_latin": 1, "spell": {}, "calibration": {"hangul": [0, 0, 0, 0], "kana": [-1e300, 0, 1, 1e300]}}`))
 	f.Add([]byte(`{"max_latin": 6, "spell": {"ᄀ": {"KKKKKK": 1}}, "letters": {"ZZ": 1}, "calibration": {"han": [5, 6, 7, 8]}}`))
+	f.Add([]byte(`{"max_latin": 4, "spell": {"ш": {"SH": 0.2}, "а": {"A": 0.3, "YA": 0.01}}, "context": {"start": {"ш": {"SH": 3}}, "vowel": {"а": {"YA": 1e6, "": 0.5}}, "consonant": {"а": {"A": 7}}}, "calibration": {"cyrillic": [1, 2, 3, 4]}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tr, err := match.ParseTransliteration(b)
 		if err != nil {
