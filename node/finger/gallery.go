@@ -13,11 +13,11 @@ import (
 // to their six nearest neighbours under a quantised (length, direction,
 // direction) key, per finger position. A probe finger looks up the keys
 // its own edges fall near and votes, for each view an entry names, in
-// one of 16 bins of the rotation the two
-// edges imply: a mated view collects many votes in one bin, an impostor's
-// spread thin (a Hough transform over rotation, after Germain, Califano
-// and Colville, "Fingerprint matching using transformation parameter
-// clustering", 1997). A record's filter score is its best rotation's
+// one of 16 bins of the rotation the two edges imply: a mated view
+// collects many votes in one bin, an impostor's spread thin (a Hough
+// transform over rotation, after Germain, Califano and Colville,
+// "Fingerprint matching using transformation parameter clustering",
+// 1997). A record's filter score is its best rotation's
 // votes summed over the probe's fingers; the best Candidates records are
 // compared in full. Views are kept as 500 dpi minutiae only (about 0.5 KB
 // with 1.5 KB of index) and prepared again when compared.

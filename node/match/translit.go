@@ -181,7 +181,7 @@ func ParseTransliteration(b []byte) (*Transliteration, error) {
 			return nil, fedmatch.E(op, fedmatch.Invalid, "unit %q: no spellings", u)
 		}
 		for c, p := range sp {
-			if len(c) > t.MaxLatin || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			if !t.spelling(c) {
 				return nil, fedmatch.E(op, fedmatch.Invalid, "unit %q: spelling %q: want up to %d letters A-Z", u, c, t.MaxLatin)
 			}
 			if !(p > 0 && p <= 1) {
@@ -198,7 +198,7 @@ func ParseTransliteration(b []byte) (*Transliteration, error) {
 				return nil, fedmatch.E(op, fedmatch.Invalid, "context %q: unit %q has no spellings", cls, u)
 			}
 			for c, n := range sp {
-				if len(c) > t.MaxLatin || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+				if !t.spelling(c) {
 					return nil, fedmatch.E(op, fedmatch.Invalid, "context %q: unit %q: spelling %q: want up to %d letters A-Z", cls, u, c, t.MaxLatin)
 				}
 				if !(n > 0 && n <= transCalBound) {
@@ -224,6 +224,11 @@ func ParseTransliteration(b []byte) (*Transliteration, error) {
 	}
 	t.compile()
 	return &t, nil
+}
+
+// spelling reports whether c can be a spelling: up to MaxLatin letters A-Z.
+func (t *Transliteration) spelling(c string) bool {
+	return len(c) <= t.MaxLatin && strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
 }
 
 // scriptKey names the script a name is written in, for calibration: the
@@ -774,12 +779,13 @@ func TrainTransliteration(pairs []TransPair, seed uint64) (*Transliteration, err
 	// and recalled less held out (Chinese 0.893 to 0.887 on one half,
 	// tried with a finer context).
 	counts := map[ctxKey]float64{}
+	compiled := t.ids(names, nil) // training's unit ids to compile's
 	for _, d := range data {
-		us := make([]string, len(d.ids))
+		ids := make([]int32, len(d.ids))
 		for i, id := range d.ids {
-			us[i] = names[id]
+			ids[i] = compiled[id]
 		}
-		t.conditional(d.lat, t.ids(us, nil), counts)
+		t.conditional(d.lat, ids, counts)
 	}
 	t.Context = contextCounts(counts, t.compiledNames())
 	t.compile()
