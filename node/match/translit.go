@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -854,7 +855,10 @@ func (t *Transliteration) calibration(pairs []TransPair, seed uint64) map[string
 	}
 	out := map[string][]float64{}
 	rng := rand.New(rand.NewPCG(seed, 0x7a11))
-	for key, idx := range byScript {
+	// Scripts in order: they share rng, so the draws, and the points,
+	// would otherwise change from one training to the next.
+	for _, key := range slices.Sorted(maps.Keys(byScript)) {
+		idx := byScript[key]
 		if len(idx) < 100 {
 			continue // too few to know a 0.01 % point from
 		}
